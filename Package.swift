@@ -1,0 +1,60 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "tlsgate",
+    products: [
+        .executable(name: "tlsgate", targets: ["tlsgate"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // OpenSSL 3 from Debian's libssl-dev.
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        // Macros the Swift importer cannot see (OpenSSL) and glibc calls it hides (accept4, splice).
+        .target(name: "CShims", dependencies: ["COpenSSL"]),
+
+        // Non-blocking POSIX sockets on Dispatch: syscalls, channels, buffers, resolver.
+        .target(name: "TLSGateIO", dependencies: ["CShims"]),
+        // OpenSSL contexts/connections and TLS handshake inspection (ClientHello/ServerHello parsers).
+        .target(name: "TLSGateTLS", dependencies: ["COpenSSL", "CShims"]),
+        // HTTP/1.1 heads, targets, body framing.
+        .target(name: "TLSGateHTTP"),
+        // Host allowlists, address classes, violation codes.
+        .target(name: "TLSGatePolicy"),
+        // JSON Lines audit records, redaction, the ordered writer.
+        .target(name: "TLSGateAudit"),
+        // YAML configuration with line-accurate errors.
+        .target(name: "TLSGateConfig", dependencies: [
+            "TLSGatePolicy",
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        // Sessions: forward (re-origination) and tunnel, the listener, the server.
+        .target(name: "TLSGateProxy", dependencies: [
+            "TLSGateIO", "TLSGateTLS", "TLSGateHTTP", "TLSGatePolicy", "TLSGateAudit", "TLSGateConfig",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "tlsgate", dependencies: [
+            "TLSGateProxy", "TLSGateConfig", "TLSGateTLS",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .testTarget(name: "TLSGateHTTPTests", dependencies: ["TLSGateHTTP"]),
+        .testTarget(name: "TLSGatePolicyTests", dependencies: ["TLSGatePolicy"]),
+        .testTarget(name: "TLSGateConfigTests", dependencies: ["TLSGateConfig"]),
+        .testTarget(name: "TLSGateAuditTests", dependencies: ["TLSGateAudit"]),
+        .testTarget(name: "TLSGateTLSTests", dependencies: ["TLSGateTLS"]),
+        .testTarget(name: "TLSGateProxyTests", dependencies: ["TLSGateProxy"]),
+        // Real processes on loopback: the built tlsgate binary, openssl s_server, curl, Python.
+        .testTarget(name: "IntegrationTests", dependencies: []),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,12 @@
+#ifndef TLSGATE_COPENSSL_SHIM_H
+#define TLSGATE_COPENSSL_SHIM_H
+#include <openssl/ssl.h>
+#include <openssl/err.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/provider.h>
+#include <openssl/opensslv.h>
+#endif

@@ -1,0 +1,56 @@
+#ifndef TLSGATE_CSHIMS_H
+#define TLSGATE_CSHIMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <openssl/ssl.h>
+
+// ---- OpenSSL: macros the Swift importer cannot see. One line each. ----
+
+/// SSL_CTX_set_min_proto_version is a macro over SSL_CTX_ctrl.
+int tg_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int version);
+/// SSL_CTX_set_max_proto_version is a macro over SSL_CTX_ctrl.
+int tg_SSL_CTX_set_max_proto_version(SSL_CTX *ctx, int version);
+/// SSL_CTX_set_mode is a macro over SSL_CTX_ctrl.
+long tg_SSL_CTX_set_mode(SSL_CTX *ctx, long mode);
+/// SSL_CTX_set_options takes a uint64_t in 3.x but the SSL_OP_* values are macros.
+uint64_t tg_SSL_CTX_set_options(SSL_CTX *ctx, uint64_t options);
+/// SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE are macros.
+uint64_t tg_default_ssl_options(void);
+/// SSL_MODE_* flags are macros: partial writes, moving write buffer, release idle buffers.
+long tg_default_ssl_mode(void);
+/// SSL_set_tlsext_host_name is a macro over SSL_ctrl (sets SNI).
+int tg_SSL_set_tlsext_host_name(SSL *ssl, const char *name);
+/// SSL_CTX_set1_groups_list is a macro over SSL_CTX_ctrl.
+int tg_SSL_CTX_set1_groups_list(SSL_CTX *ctx, const char *list);
+/// SSL_CTX_set_session_cache_mode is a macro over SSL_CTX_ctrl.
+long tg_SSL_CTX_set_session_cache_mode(SSL_CTX *ctx, long mode);
+/// TLS1_2_VERSION / TLS1_3_VERSION / TLS1_1_VERSION are macros the importer may not see as Int32.
+int tg_TLS1_VERSION(void);
+int tg_TLS1_1_VERSION(void);
+int tg_TLS1_2_VERSION(void);
+int tg_TLS1_3_VERSION(void);
+/// ERR_GET_LIB / ERR_GET_REASON are inline functions/macros in 3.x.
+int tg_ERR_GET_LIB(unsigned long e);
+int tg_ERR_GET_REASON(unsigned long e);
+/// OPENSSL_VERSION_TEXT is a macro string.
+const char *tg_openssl_version_text(void);
+
+// ---- glibc calls Swift's Glibc module hides without _GNU_SOURCE. ----
+
+/// accept4(2) with SOCK_NONBLOCK | SOCK_CLOEXEC. Returns -1 and sets errno on failure.
+int tg_accept_nonblocking(int fd, struct sockaddr *addr, socklen_t *len);
+/// socket(2) with SOCK_NONBLOCK | SOCK_CLOEXEC.
+int tg_socket_nonblocking(int domain, int type, int protocol);
+/// pipe2(2) with O_NONBLOCK | O_CLOEXEC.
+int tg_pipe_nonblocking(int fds[2]);
+/// splice(2) with SPLICE_F_MOVE | SPLICE_F_NONBLOCK.
+ssize_t tg_splice(int fd_in, int fd_out, size_t len);
+/// F_SETPIPE_SZ is Linux-only.
+int tg_set_pipe_size(int fd, int size);
+/// send(2) with MSG_NOSIGNAL (no SIGPIPE on a closed peer).
+ssize_t tg_send(int fd, const void *buf, size_t len);
+
+#endif

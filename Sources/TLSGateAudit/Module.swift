@@ -1,0 +1,1 @@
+// TLSGateAudit module.

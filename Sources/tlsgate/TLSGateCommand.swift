@@ -1,0 +1,5 @@
+// tlsgate CLI entry point (placeholder until the CLI lands).
+@main
+struct TLSGateMain {
+    static func main() {}
+}
