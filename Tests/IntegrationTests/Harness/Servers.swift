@@ -45,7 +45,7 @@ final class SServer {
         process = try ManagedProcess(
             name: name, program: "openssl",
             arguments: ["s_server", "-accept", "127.0.0.1:0", "-cert", cert.cert, "-key", cert.key,
-                        "-www", "-quiet"] + extraArgs,
+                        "-www"] + extraArgs,
             env: env, dir: dir)
         do {
             let g = try process.waitFor(#"ACCEPT 127\.0\.0\.1:(\d+)"#, on: .stdout, timeout: 10)

@@ -22,9 +22,14 @@ def main() -> int:
     if len(sys.argv) < 2:
         print("usage: guard.py CMD [ARGS...]", file=sys.stderr)
         return 64
+    # The test process may run with signals blocked (it is multi-threaded); a blocked SIGTERM is
+    # inherited through fork and exec. Start from a clean signal state.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, signal.valid_signals())
     parent = os.getppid()
     child = os.fork()
     if child == 0:
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGPIPE, signal.SIGHUP, signal.SIGQUIT):
+            signal.signal(sig, signal.SIG_DFL)  # Python ignores SIGPIPE; exec keeps SIG_IGN
         try:
             libc = ctypes.CDLL(None, use_errno=True)
             libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
