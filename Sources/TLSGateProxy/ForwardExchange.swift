@@ -21,6 +21,7 @@ struct ForwardExchange {
     var responseParser: HTTPHeadParser
     var responseHead: HTTPResponseHead?
     var responseTracker: BodyTracker?
+    var responseFraming: BodyFraming?
     var responseComplete = false
     /// Bytes at the front of the upstream buffer that belong to the response body, cleared to send.
     var responseForwardable = 0

@@ -332,6 +332,7 @@ extension ForwardSession {
                     ex.responseHead = head
                     ex.responseStarted = true
                     ex.responseTracker = BodyTracker(framing)
+                    ex.responseFraming = framing
                     ex.responseComplete = framing == .none
                     exchange = ex
                 }
@@ -363,8 +364,8 @@ extension ForwardSession {
                          message: "\(ex.host) closed the connection without a response")
             return
         }
-        if let tracker = ex.responseTracker, !ex.responseComplete {
-            if case .untilClose = tracker.framing {
+        if ex.responseTracker != nil, !ex.responseComplete {
+            if case .untilClose? = ex.responseFraming {
                 ex.responseComplete = true
                 exchange = ex
             } else {
@@ -389,7 +390,7 @@ extension ForwardSession {
         requestsServed += 1
         writeAudit(ex, status: ex.responseHead?.status, reason: nil, upstream: upstream)
         let framingOK: Bool = {
-            if case .untilClose = ex.responseTracker?.framing { return false }
+            if case .untilClose? = ex.responseFraming { return false }
             return true
         }()
         let keepClient = ex.head.keepAlive && (ex.responseHead?.keepAlive ?? false) && framingOK && !clientEOF

@@ -138,7 +138,7 @@ final class ForwardSession: @unchecked Sendable {
         switch readClient() {
         case .some(0):
             clientEOF = true
-            if clientIn.isEmpty { close() } else { rejectHead(.incompleteHead) }
+            if clientIn.isEmpty { close() } else { respondError(status: 400, code: "bad_request", message: "connection closed in the middle of a request head") }
             return true
         case .some:
             if !headDeadlineArmed {
@@ -331,7 +331,6 @@ final class ForwardSession: @unchecked Sendable {
     func abort(reason: String) {
         if var ex = exchange {
             exchange = nil
-            ex.decision = ex.decision
             writeAudit(ex, status: ex.responseHead?.status, reason: reason, upstream: upstream)
         }
         close()

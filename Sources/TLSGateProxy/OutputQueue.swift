@@ -10,8 +10,16 @@ struct OutputQueue {
     }
 
     /// Calls `body` with the unsent part of the first chunk.
-    func withFront<R>(_ body: (UnsafeRawPointer, Int) -> R) -> R {
-        chunks[0].withUnsafeBytes { body($0.baseAddress! + offset, $0.count - offset) }
+    func withFront<R, E: Error>(_ body: (UnsafeRawPointer, Int) throws(E) -> R) throws(E) -> R {
+        let offset = self.offset
+        let result: Result<R, E> = chunks[0].withUnsafeBytes { raw in
+            do throws(E) {
+                return .success(try body(raw.baseAddress! + offset, raw.count - offset))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
     }
 
     var frontCount: Int { chunks.isEmpty ? 0 : chunks[0].count - offset }

@@ -29,7 +29,6 @@ struct CheckConfigCommand: ParsableCommand {
 }
 
 func printError(_ text: String) {
-    var line = text
-    line += "\n"
-    _ = line.withCString { fputs($0, stderr) }
+    let line = Array((text + "\n").utf8)
+    _ = line.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
 }

@@ -68,19 +68,20 @@ enum ProxyRuntime {
             source.setEventHandler {
                 logger.info("shutting down", metadata: ["signal": "\(sig)", "connections": "\(server.connectionCount)"])
                 server.stopAccepting()
-                let deadline = DispatchTime.now() + 30
-                func check() {
-                    if server.connectionCount == 0 || DispatchTime.now() >= deadline {
-                        audit.flush()
-                        exit(0)
-                    }
-                    queue.asyncAfter(deadline: .now() + .milliseconds(50)) { check() }
-                }
-                check()
+                drain(server: server, audit: audit, queue: queue, deadline: DispatchTime.now() + 30)
             }
             source.resume()
             signalSources.append(source)
         }
+    }
+
+    /// Polls until the last session ends (or the grace period is over), then flushes and exits.
+    nonisolated static func drain(server: ProxyServer, audit: AuditLog, queue: DispatchQueue, deadline: DispatchTime) {
+        if server.connectionCount == 0 || DispatchTime.now() >= deadline {
+            audit.flush()
+            exit(0)
+        }
+        queue.asyncAfter(deadline: .now() + .milliseconds(50)) { drain(server: server, audit: audit, queue: queue, deadline: deadline) }
     }
 
     nonisolated(unsafe) static var signalSources: [DispatchSourceSignal] = []
