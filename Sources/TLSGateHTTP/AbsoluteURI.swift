@@ -24,7 +24,7 @@ public struct AbsoluteURI: Sendable, Equatable, Hashable {
     public var effectivePort: Int { port ?? (scheme == "https" ? 443 : 80) }
 
     /// Parses an absolute-form target. Nil for other schemes, a missing `//`, an empty or invalid host,
-    /// a bad port (zero, over 65535, non-digits), or bytes outside visible ASCII.
+    /// a bad port (zero, over 65535, non-digits), invalid userinfo bytes, or bytes outside visible ASCII.
     public static func parse(_ target: String) -> AbsoluteURI? {
         withUTF8Bytes(target) { b in parse(b) }
     }
@@ -51,6 +51,7 @@ public struct AbsoluteURI: Sendable, Equatable, Hashable {
         var at = authEnd - 1
         while at >= authStart && b[at] != 0x40 { at -= 1 } // last '@'
         if at >= authStart {
+            for k in authStart..<at where !isUserInfoByte(b[k]) { return nil }
             userInfo = String(decoding: UnsafeBufferPointer(rebasing: b[authStart..<at]), as: UTF8.self)
             hostStart = at + 1
         }
@@ -71,6 +72,19 @@ public struct AbsoluteURI: Sendable, Equatable, Hashable {
             guard let hp = HostPort.parse(b, 0, b.count, portRequired: false) else { return false }
             return (hp.port ?? (scheme == "https" ? 443 : 80)) == effectivePort
                 && hp.host.lowercased() == host.lowercased()
+        }
+    }
+
+    /// RFC 3986 userinfo: unreserved / pct-encoded / sub-delims / ":" (so no `@` and no backslash).
+    private static func isUserInfoByte(_ c: UInt8) -> Bool {
+        switch c {
+        case 0x61...0x7A, 0x41...0x5A, 0x30...0x39: return true
+        case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "%"),
+             UInt8(ascii: "!"), UInt8(ascii: "$"), UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "("),
+             UInt8(ascii: ")"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: ","), UInt8(ascii: ";"),
+             UInt8(ascii: "="), UInt8(ascii: ":"):
+            return true
+        default: return false
         }
     }
 

@@ -39,6 +39,9 @@ public struct HTTPHeadParser: Sendable {
         self.maxHeaderCount = max(1, maxHeaderCount)
     }
 
+    /// Bytes of the current message scanned so far (each byte is scanned once while incomplete).
+    var scannedBytes: Int { scanned }
+
     /// Forgets any scan progress (e.g. when the caller discards its buffer).
     public mutating func reset() {
         scanState = .fresh
