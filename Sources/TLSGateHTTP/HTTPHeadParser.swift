@@ -13,7 +13,7 @@
 /// `maxHeadBytes` and more than `maxHeaderCount` fields. Empty lines before a request line are skipped
 /// (they count towards `maxHeadBytes`).
 public struct HTTPHeadParser: Sendable {
-    /// Largest head accepted, in bytes, including leading empty lines and the final empty line.
+    /// Largest head accepted, in bytes, including leading empty lines and the final empty line (16 B…1 GiB).
     public let maxHeadBytes: Int
     /// Largest number of header fields accepted.
     public let maxHeaderCount: Int
@@ -35,7 +35,8 @@ public struct HTTPHeadParser: Sendable {
 
     /// A parser refusing heads over `maxHeadBytes` bytes or with more than `maxHeaderCount` fields.
     public init(maxHeadBytes: Int = 32 * 1024, maxHeaderCount: Int = 256) {
-        self.maxHeadBytes = max(16, maxHeadBytes)
+        // Field offsets are stored as UInt32: keep heads far below 4 GiB.
+        self.maxHeadBytes = min(max(16, maxHeadBytes), 1 << 30)
         self.maxHeaderCount = max(1, maxHeaderCount)
     }
 

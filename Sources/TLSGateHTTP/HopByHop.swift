@@ -17,6 +17,8 @@ enum HopByHop {
             for f in headers.fields where matches(bytes, f, "connection") {
                 forEachListElement(bytes, Int(f.valueStart), Int(f.valueEnd)) { s, e in tokens.append((s, e)) }
             }
+            // Many tokens (a hostile `Connection: a,a,a,…`): hash them so the cost stays linear.
+            let tokenSet: Set<[UInt8]>? = tokens.count > 8 ? Set(tokens.map { lowered(bytes, $0.0, $0.1) }) : nil
             var keep = [Bool](repeating: true, count: headers.fields.count)
             for (index, f) in headers.fields.enumerated() {
                 let s = Int(f.nameStart), e = Int(f.nameEnd)
@@ -25,6 +27,10 @@ enum HopByHop {
                     continue
                 }
                 if tokens.isEmpty || protected.contains(where: { matches(bytes, s, e, $0) }) { continue }
+                if let tokenSet {
+                    if tokenSet.contains(lowered(bytes, s, e)) { keep[index] = false }
+                    continue
+                }
                 for (ts, te) in tokens where te - ts == e - s {
                     var same = true
                     for k in 0..<(e - s) where ByteClass.lower(bytes[s + k]) != ByteClass.lower(bytes[ts + k]) {
@@ -36,6 +42,10 @@ enum HopByHop {
             }
             return keep
         }
+    }
+
+    private static func lowered(_ bytes: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> [UInt8] {
+        bytes[s..<e].map(ByteClass.lower)
     }
 
     @inline(__always)

@@ -62,6 +62,17 @@ import Testing
         #expect(out == bytes("GET / HTTP/1.1\r\nHost: h\r\nX-Three: 3\r\n\r\n"))
     }
 
+    @Test func manyConnectionTokens() throws {
+        let tokens = (0..<2000).map { "x-\($0 % 300)" }.joined(separator: ",")
+        let fields = (0..<200).map { "X-\($0 * 2): v\r\n" }.joined()
+        let text = "GET / HTTP/1.1\r\nHost: h\r\nConnection: \(tokens), HOST\r\n\(fields)Y: 1\r\n\r\n"
+        let head = try #require(parseRequest(text, maxHeadBytes: 64 * 1024).head)
+        let out = upstreamRequestHead(head, originForm: "/", hostIfMissing: "h")
+        // x-0 … x-298 (even) are named by Connection; x-300 … x-398 are not.
+        let kept = (150..<200).map { "X-\($0 * 2): v\r\n" }.joined()
+        #expect(out == bytes("GET / HTTP/1.1\r\nHost: h\r\n\(kept)Y: 1\r\n\r\n"))
+    }
+
     @Test func hostAddedWhenMissingAndVersionKept() throws {
         let head = try #require(parseRequest("GET http://h:8080/x HTTP/1.0\nAccept: */*\n\n").head)
         let out = upstreamRequestHead(head, originForm: "/x", hostIfMissing: "h:8080")

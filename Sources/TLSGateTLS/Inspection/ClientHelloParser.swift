@@ -85,6 +85,15 @@ public enum ClientHelloParser {
         var alpn: [String] = []
         var supportedVersions: [UInt16] = []
 
+        /// Bits for the extensions interpreted above, so a duplicate of one is reported as such
+        /// rather than as a conflict inside it.
+        private var seenInterpreted: UInt8 = 0
+
+        private mutating func seen(_ bit: UInt8) -> Bool {
+            defer { seenInterpreted |= 1 << bit }
+            return seenInterpreted & (1 << bit) != 0
+        }
+
         /// Walks the extensions block; returns a reason on failure.
         mutating func parse(_ block: ByteReader) -> String? {
             var block = block
@@ -97,10 +106,14 @@ public enum ClientHelloParser {
                 if !GREASE.isGREASE(type) { types.append(type) }
                 let failure: String?
                 switch type {
-                case TLSRecord.extServerName: failure = parseServerName(data)
-                case TLSRecord.extALPN: failure = parseALPN(data)
-                case TLSRecord.extSupportedVersions: failure = parseSupportedVersions(data)
-                default: failure = nil
+                case TLSRecord.extServerName:
+                    failure = seen(0) ? "duplicate extension 0x0000" : parseServerName(data)
+                case TLSRecord.extALPN:
+                    failure = seen(1) ? "duplicate extension 0x0010" : parseALPN(data)
+                case TLSRecord.extSupportedVersions:
+                    failure = seen(2) ? "duplicate extension 0x002b" : parseSupportedVersions(data)
+                default:
+                    failure = nil
                 }
                 if let failure { return failure }
             }

@@ -114,7 +114,7 @@ def capture_server_reply(server_args, hello, env=None, max_records=3):
 def swift_hex(name, doc, data):
     h = data.hex()
     lines = [h[i:i + 96] for i in range(0, len(h), 96)]
-    body = "\n".join('        "%s"' % l for l in lines)
+    body = ",\n".join('        "%s"' % l for l in lines)
     return f"    /// {doc}\n    static let {name} = bytes(\n{body}\n    )\n"
 
 
