@@ -64,7 +64,7 @@ private func failure(_ yaml: String, sourceLocation: SourceLocation = #_sourceLo
 @Suite struct EveryKeyTests {
     @Test func allKeysSet() throws {
         let ca = NSTemporaryDirectory() + "tlsgate-ca-\(getpid()).pem"
-        FileManager.default.createFile(atPath: ca, contents: Data("pem".utf8))
+        _ = FileManager.default.createFile(atPath: ca, contents: Data("pem".utf8))
         defer { try? FileManager.default.removeItem(atPath: ca) }
         let config = try parse("""
             listen: "[::1]:9443"
@@ -259,14 +259,14 @@ private func failure(_ yaml: String, sourceLocation: SourceLocation = #_sourceLo
 
         let path = NSTemporaryDirectory() + "tlsgate-bad-\(getpid()).yaml"
         defer { try? FileManager.default.removeItem(atPath: path) }
-        FileManager.default.createFile(atPath: path, contents: Data([0x6C, 0x69, 0xFF, 0x0A]))
+        _ = FileManager.default.createFile(atPath: path, contents: Data([0x6C, 0x69, 0xFF, 0x0A]))
         do {
             _ = try TLSGateConfig.load(path: path)
             Issue.record("loaded invalid UTF-8")
         } catch {
             #expect(error.description == "\(path): config file is not valid UTF-8")
         }
-        FileManager.default.createFile(atPath: path, contents: Data("timeouts:\n  idel: 5s\n".utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data("timeouts:\n  idel: 5s\n".utf8))
         do {
             _ = try TLSGateConfig.load(path: path)
             Issue.record("loaded an unknown key")
