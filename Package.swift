@@ -51,7 +51,7 @@ let package = Package(
         .testTarget(name: "TLSGatePolicyTests", dependencies: ["TLSGatePolicy"]),
         .testTarget(name: "TLSGateConfigTests", dependencies: ["TLSGateConfig"]),
         .testTarget(name: "TLSGateAuditTests", dependencies: ["TLSGateAudit"]),
-        .testTarget(name: "TLSGateTLSTests", dependencies: ["TLSGateTLS"]),
+        .testTarget(name: "TLSGateTLSTests", dependencies: ["TLSGateTLS"], exclude: ["Fixtures"]),
         .testTarget(name: "TLSGateProxyTests", dependencies: ["TLSGateProxy"]),
         // Real processes on loopback: the built tlsgate binary, openssl s_server, curl, Python.
         .testTarget(name: "IntegrationTests", dependencies: []),

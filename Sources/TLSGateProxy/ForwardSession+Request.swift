@@ -102,6 +102,7 @@ extension ForwardSession {
                 }
                 startHandshake(connected, host: host, port: port)
             }
+            pump()
         }
         self.connector = connector
         connector.start()
@@ -114,6 +115,7 @@ extension ForwardSession {
         } catch {
             connected.channel.close()
             failExchange(status: 502, code: "upstream_tls_failed", violation: nil, message: error.message)
+            pump()
             return
         }
         let link = UpstreamLink(channel: connected.channel, tls: tls, address: connected.address, host: host, port: port)
@@ -160,6 +162,7 @@ extension ForwardSession {
             }()
             env.logger.debug("upstream TLS handshake failed", metadata: ["host": "\(up.host)", "error": "\(error)"])
             failExchange(status: 502, code: code, violation: violation, message: error.message)
+            pump()
         }
     }
 
@@ -418,11 +421,12 @@ extension ForwardSession {
         // TLS verification and version failures are refusals; an unreachable host is not.
         if let violation, violation != .upstreamUnreachable, ex.decision == .allow { ex.decision = .deny }
         exchange = nil
-        writeAudit(ex, status: ex.responseStarted ? ex.responseHead?.status : status, reason: message, upstream: upstream)
         if ex.responseStarted {
+            writeAudit(ex, status: ex.responseHead?.status, reason: message, upstream: upstream)
             close()
         } else {
-            respondError(status: status, code: code, message: message)
+            ex.bytesOut += UInt64(respondError(status: status, code: code, message: message))
+            writeAudit(ex, status: status, reason: message, upstream: upstream)
         }
     }
 
@@ -438,10 +442,14 @@ extension ForwardSession {
     /// Refuses a head that could not be parsed: 400 (or 431), audit line, close after flush.
     func rejectHead(_ error: HTTPParseError) {
         let code = error.status == 431 ? "head_too_large" : "bad_request"
+        let received = clientIn.readableCount
         clientIn.clear()
-        respondError(status: error.status, code: code, message: error.reason)
+        let sent = respondError(status: error.status, code: code, message: error.reason)
         var record = AuditRecord(event: .request, mode: .forward)
         record.client = clientAddress.description
+        record.bytesIn = received
+        record.bytesOut = sent
+        record.durationMs = 0
         record.status = error.status
         record.decision = .deny
         record.reason = error.reason

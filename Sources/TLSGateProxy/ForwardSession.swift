@@ -71,7 +71,7 @@ final class ForwardSession: @unchecked Sendable {
     /// Starts serving; call on ``queue``.
     func start() {
         try? Posix.setOption(client.fd, level: Int32(IPPROTO_TCP), name: TCP_NODELAY, value: 1)
-        timer = SessionTimer(queue: queue) { [self] in timerFired() }
+        timer = SessionTimer(queue: queue) { [self] in timerFired(); pump() }
         client.setHandlers(readable: { [self] in clientReadable = true; pump() },
                            writable: { [self] in clientWritable = true; pump() })
         timer.arm(after: env.settings.requestHeadTimeout)
@@ -296,15 +296,18 @@ final class ForwardSession: @unchecked Sendable {
 
     /// Queues a proxy-made error response (when nothing of a response was sent yet) and closes
     /// after it is flushed; otherwise closes at once.
-    func respondError(status: Int, code: String, message: String) {
+    @discardableResult
+    func respondError(status: Int, code: String, message: String) -> Int {
         if let ex = exchange, ex.responseStarted {
             abort(reason: message)
-            return
+            return 0
         }
-        clientPending.append(ProxyResponse.error(status: status, code: code, message: message, keepAlive: false))
+        let response = ProxyResponse.error(status: status, code: code, message: message, keepAlive: false)
+        clientPending.append(response)
         dropUpstream(sendCloseNotify: true)
         phase = .closingAfterFlush
         timer.arm(after: 5)
+        return response.count
     }
 
     private func startLingering() {

@@ -64,7 +64,7 @@ final class TunnelSession: @unchecked Sendable {
     /// Takes over the client connection with a parsed CONNECT head.
     func start(_ head: HTTPRequestHead, headBytes: Int) {
         record.bytesIn = UInt64(headBytes)
-        timer = SessionTimer(queue: queue) { [self] in timerFired() }
+        timer = SessionTimer(queue: queue) { [self] in timerFired(); pump() }
         client.setHandlers(readable: { [self] in clientReadable = true; pump() },
                            writable: { [self] in clientWritable = true; pump() })
         guard let authority = Authority.parse(head.target) else {
