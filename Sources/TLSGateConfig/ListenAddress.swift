@@ -36,8 +36,8 @@ public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
         }
         guard !hostPart.isEmpty else { throw ValueError(example) }
         guard !portPart.isEmpty, portPart.utf8.count <= 5, portPart.utf8.allSatisfy({ $0 &- 0x30 < 10 }),
-              let port = Int(portPart), (1...65535).contains(port) else {
-            throw ValueError("port must be a number from 1 to 65535, got \"\(portPart)\" (in \"\(text)\")")
+              let port = Int(portPart), (0...65535).contains(port) else {
+            throw ValueError("port must be a number from 0 to 65535 (0 picks a free port), got \"\(portPart)\" (in \"\(text)\")")
         }
         var host = HostName.normalize(String(hostPart))
         if let address = IPAddress(parsing: host) {

@@ -23,6 +23,13 @@ extension ForwardSession {
                          status: 400, violation: nil, reason: "request target is not an absolute URI", headBytes: headBytes)
             return
         }
+        if let hostHeader = head.headers.first("host"), !uri.matchesHostHeader(hostHeader) {
+            // Policy checks the URI's host; the upstream routes on Host. They must agree.
+            respondError(status: 400, code: "bad_request", message: "Host header does not match the request URI")
+            auditRefusal(head: head, host: HostName.normalize(uri.host), port: nil, path: Redaction.redactTarget(uri.pathAndQuery),
+                         status: 400, violation: nil, reason: "Host header does not match the request URI", headBytes: headBytes)
+            return
+        }
         let host = HostName.normalize(uri.host)
         let port = (uri.port == nil || uri.port == 80) ? 443 : uri.port!
         let framing: BodyFraming

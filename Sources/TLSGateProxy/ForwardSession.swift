@@ -332,7 +332,7 @@ final class ForwardSession: @unchecked Sendable {
 
     /// Closes both sides now (an exchange in progress is audited as failed).
     func abort(reason: String) {
-        if var ex = exchange {
+        if let ex = exchange {
             exchange = nil
             writeAudit(ex, status: ex.responseHead?.status, reason: reason, upstream: upstream)
         }
