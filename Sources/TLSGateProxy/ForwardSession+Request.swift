@@ -432,8 +432,9 @@ extension ForwardSession {
             writeAudit(ex, status: ex.responseHead?.status, reason: message, upstream: upstream)
             close()
         } else {
+            let link = upstream   // respondError drops it; the audit line still names it
             ex.bytesOut += UInt64(respondError(status: status, code: code, message: message))
-            writeAudit(ex, status: status, reason: message, upstream: upstream)
+            writeAudit(ex, status: status, reason: message, upstream: link)
         }
     }
 
