@@ -24,7 +24,11 @@ struct TunnelRecord {
         self.startedNanos = startedNanos
     }
 
-    mutating func addViolation(_ code: ViolationCode) {
+    /// Why each violation was found, for its own `violation` audit line.
+    var violationReasons: [ViolationCode: String] = [:]
+
+    mutating func addViolation(_ code: ViolationCode, _ why: String? = nil) {
         if !violations.contains(code) { violations.append(code) }
+        if let why, violationReasons[code] == nil { violationReasons[code] = why }
     }
 }

@@ -51,7 +51,7 @@ extension TunnelSession {
     }
 
     private func notTLS(_ reason: String) {
-        record.addViolation(.notTLS)
+        record.addViolation(.notTLS, reason)
         if env.settings.policy.mode == .report {
             record.decision = .report
             record.reason = reason
@@ -70,7 +70,7 @@ extension TunnelSession {
         var alert: UInt8?
         var reason: String?
         func flag(_ code: ViolationCode, _ alertCode: UInt8, _ why: String) {
-            record.addViolation(code)
+            record.addViolation(code, why)
             if alert == nil { alert = alertCode; reason = why }
         }
         if hello.highestVersion < minimum.wireValue {
@@ -128,7 +128,7 @@ extension TunnelSession {
                     serverAlert(alert)
                     return true
                 case .notTLS(let why), .malformed(let why):
-                    record.addViolation(.notTLS)
+                    record.addViolation(.notTLS, "server answered with non-TLS bytes: \(why)")
                     record.decision = env.settings.policy.mode == .report ? .report : .deny
                     if env.settings.policy.mode == .report {
                         record.reason = "server answered with non-TLS bytes: \(why)"
@@ -173,7 +173,7 @@ extension TunnelSession {
         var alert: UInt8?
         var reason: String?
         func flag(_ code: ViolationCode, _ alertCode: UInt8, _ why: String) {
-            record.addViolation(code)
+            record.addViolation(code, why)
             if alert == nil { alert = alertCode; reason = why }
         }
         if hello.selectedVersion < minimum.wireValue {
@@ -201,8 +201,8 @@ extension TunnelSession {
     }
 
     private func serverAlert(_ alert: TLSAlert) {
-        record.addViolation(.handshakeAlert)
         record.reason = "server sent alert \(alert.name) instead of a ServerHello"
+        record.addViolation(.handshakeAlert, record.reason)
         // Relay the alert so the client sees the server's own answer, then the tunnel ends.
         startRelay()
     }
@@ -249,7 +249,7 @@ extension TunnelSession {
             var violation = line
             violation.event = .violation
             violation.violations = [code.rawValue]
-            violation.reason = record.reason ?? code.summary
+            violation.reason = record.violationReasons[code] ?? record.reason ?? code.summary
             env.audit.write(violation)
         }
     }

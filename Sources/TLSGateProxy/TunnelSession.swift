@@ -88,7 +88,7 @@ final class TunnelSession: @unchecked Sendable {
             }
             switch result {
             case .failure(.denied(let code, let message)):
-                record.addViolation(code)
+                record.addViolation(code, message)
                 record.decision = .deny
                 refuse(status: 403, code: code.rawValue, violation: nil, message: message)
             case .failure(.unreachable(let message)):
@@ -111,7 +111,7 @@ final class TunnelSession: @unchecked Sendable {
         let policy = env.settings.policy
         var first: (ViolationCode, String)?
         func note(_ code: ViolationCode, _ message: String) {
-            record.addViolation(code)
+            record.addViolation(code, message)
             if first == nil { first = (code, message) }
         }
         if HostName.isIPLiteral(host), env.settings.overrides.lookup(host) == nil,
@@ -274,7 +274,7 @@ final class TunnelSession: @unchecked Sendable {
 
     /// Answers the CONNECT with an HTTP error (nothing was relayed yet) and closes after it.
     func refuse(status: Int, code: String, violation: ViolationCode?, message: String) {
-        if let violation { record.addViolation(violation) }
+        if let violation { record.addViolation(violation, message) }
         if record.decision == .allow, status == 403 { record.decision = .deny }
         record.status = status
         record.reason = message
