@@ -47,6 +47,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        .testTarget(name: "TLSGateIOTests", dependencies: ["TLSGateIO"]),
         .testTarget(name: "TLSGateHTTPTests", dependencies: ["TLSGateHTTP"]),
         .testTarget(name: "TLSGatePolicyTests", dependencies: ["TLSGatePolicy"]),
         .testTarget(name: "TLSGateConfigTests", dependencies: ["TLSGateConfig"]),
