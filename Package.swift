@@ -47,11 +47,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        .testTarget(name: "TLSGateIOTests", dependencies: ["TLSGateIO"]),
         .testTarget(name: "TLSGateHTTPTests", dependencies: ["TLSGateHTTP"]),
         .testTarget(name: "TLSGatePolicyTests", dependencies: ["TLSGatePolicy"]),
         .testTarget(name: "TLSGateConfigTests", dependencies: ["TLSGateConfig"]),
         .testTarget(name: "TLSGateAuditTests", dependencies: ["TLSGateAudit"]),
-        .testTarget(name: "TLSGateTLSTests", dependencies: ["TLSGateTLS"]),
+        .testTarget(name: "TLSGateTLSTests", dependencies: ["TLSGateTLS"], exclude: ["Fixtures"]),
         .testTarget(name: "TLSGateProxyTests", dependencies: ["TLSGateProxy"]),
         // Real processes on loopback: the built tlsgate binary, openssl s_server, curl, Python.
         .testTarget(name: "IntegrationTests", dependencies: []),

@@ -50,6 +50,8 @@ int tg_pipe_nonblocking(int fds[2]);
 ssize_t tg_splice(int fd_in, int fd_out, size_t len);
 /// F_SETPIPE_SZ is Linux-only.
 int tg_set_pipe_size(int fd, int size);
+/// SOCK_STREAM is an enum member in glibc's headers that Swift imports inconsistently.
+int tg_sock_stream(void);
 /// send(2) with MSG_NOSIGNAL (no SIGPIPE on a closed peer).
 ssize_t tg_send(int fd, const void *buf, size_t len);
 

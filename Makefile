@@ -1,0 +1,52 @@
+# tlsgate: the whole set-up on a fresh Debian machine is `make run` or `make test`.
+SHELL := /bin/bash
+SWIFT ?= swift
+CONFIG ?= config/tlsgate.yaml
+
+# System packages: build (OpenSSL headers), run (CA roots), tests (real peers).
+APT_BUILD := libssl-dev pkg-config ca-certificates
+APT_TEST  := openssl curl python3 python3-pip
+PIP_TEST  := awscli moto werkzeug
+
+.PHONY: all deps deps-test build release run test unit integration bench clean
+
+all: build
+
+deps:
+	@missing=""; for p in $(APT_BUILD); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
+
+deps-test: deps
+	@missing=""; for p in $(APT_TEST); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
+	@command -v aws >/dev/null 2>&1 && python3 -c 'import moto, werkzeug' 2>/dev/null || \
+	  python3 -m pip install -q $(PIP_TEST) || python3 -m pip install -q --break-system-packages $(PIP_TEST)
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release --product tlsgate
+
+run: release
+	.build/release/tlsgate run --config $(CONFIG)
+
+# Unit tests and integration tests (the proxy as a real process against real TLS peers).
+test: deps-test
+	$(SWIFT) build
+	$(SWIFT) test
+
+unit: deps
+	$(SWIFT) test --skip IntegrationTests
+
+integration: deps-test
+	$(SWIFT) build
+	$(SWIFT) test --filter IntegrationTests
+
+bench: release
+	bash bench/run.sh
+
+clean:
+	rm -rf .build

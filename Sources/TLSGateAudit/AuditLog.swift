@@ -1,0 +1,128 @@
+import Dispatch
+import Synchronization
+
+/// The ordered JSON Lines writer. `write` encodes on the caller's thread and appends to a shared
+/// batch under a lock (so file order is call order); a private serial queue writes batches with
+/// write(2). Callers never wait for I/O, except as back-pressure when more than `highWaterBytes`
+/// are waiting (a stalled disk or stdout reader), so memory stays bounded and no line is dropped.
+/// Queued lines are written even if the log is released, but call `flush()` before exiting.
+/// Ignore SIGPIPE in the process: a closed stdout pipe otherwise kills it on write.
+public final class AuditLog: @unchecked Sendable {
+    /// Pending bytes above which `write` waits for the writer queue.
+    public static let highWaterBytes = 8 << 20
+
+    private struct State {
+        var pending: [UInt8] = []
+        var pendingLines = 0
+        var drainScheduled = false
+        var linesWritten = 0
+        var writeFailures = 0
+    }
+
+    /// The file path, or nil for stdout.
+    public let path: String?
+    private let state = Mutex(State())
+    private let queue = DispatchQueue(label: "tlsgate.audit", qos: .utility)
+    /// Only touched on `queue` (and in init/deinit).
+    private var fd: Int32
+    private var spare: [UInt8] = []
+    private var warned = false
+
+    /// Opens the log: nil or "-" is stdout (fd 1); otherwise `path` is opened for appending
+    /// (O_WRONLY|O_APPEND|O_CREAT|O_CLOEXEC, mode 0640).
+    public init(path: String?) throws(AuditLogError) {
+        if let path, path != "-" {
+            self.path = path
+            fd = try FileOutput.openAppend(path)
+        } else {
+            self.path = nil
+            fd = 1
+        }
+    }
+
+    deinit {
+        // No other reference exists, so no block is queued or running: drain inline.
+        drain()
+        if path != nil {
+            FileOutput.sync(fd)
+            FileOutput.close(fd)
+        }
+    }
+
+    /// Queues one record as a line. Sets `time` to now if it is nil. Thread-safe; lines appear
+    /// in the order the calls acquired the lock (per-thread order is always preserved).
+    public func write(_ record: AuditRecord) {
+        var record = record
+        if record.time == nil { record.time = .now() }
+        var line: [UInt8] = []
+        line.reserveCapacity(512)
+        record.encode(into: &line)
+        enqueue(line)
+    }
+
+    /// Queues one preformatted line (must be a single JSON object ending in "\n").
+    func enqueue(_ line: [UInt8]) {
+        let (schedule, overHighWater) = state.withLock { state -> (Bool, Bool) in
+            state.pending.append(contentsOf: line)
+            state.pendingLines += 1
+            let schedule = !state.drainScheduled
+            state.drainScheduled = true
+            return (schedule, state.pending.count > Self.highWaterBytes)
+        }
+        if schedule { queue.async { self.drain() } }
+        if overHighWater { queue.sync { self.drain() } }
+    }
+
+    /// Blocks until every line queued before the call is written (and fsync'ed for files).
+    public func flush() {
+        queue.sync {
+            drain()
+            if path != nil { FileOutput.sync(fd) }
+        }
+    }
+
+    /// Lines handed to write(2) so far (after `flush()`, every line queued before it).
+    public var linesWritten: Int { state.withLock { $0.linesWritten } }
+
+    /// Batches lost to hard write errors (disk full, closed stdout); reported once on stderr.
+    public var writeFailures: Int { state.withLock { $0.writeFailures } }
+
+    /// Reopens the file at `path` (log rotation); stdout logs are unaffected.
+    public func reopen() throws(AuditLogError) {
+        guard let path else { return }
+        let newFD = try FileOutput.openAppend(path)
+        queue.sync {
+            drain()
+            FileOutput.sync(fd)
+            FileOutput.close(fd)
+            fd = newFD
+        }
+    }
+
+    /// Writes everything pending. Runs on `queue` (or in deinit).
+    private func drain() {
+        var batch = spare
+        batch.removeAll(keepingCapacity: true)
+        let lines = state.withLock { state -> Int in
+            swap(&state.pending, &batch)
+            let lines = state.pendingLines
+            state.pendingLines = 0
+            state.drainScheduled = false
+            return lines
+        }
+        guard lines > 0 else {
+            spare = batch
+            return
+        }
+        let failure = batch.withUnsafeBytes { FileOutput.writeAll(fd, $0) }
+        if failure != 0 && !warned {
+            warned = true
+            FileOutput.warn("audit log write failed (errno \(failure)); audit lines are being lost")
+        }
+        state.withLock { state in
+            if failure == 0 { state.linesWritten += lines } else { state.writeFailures += 1 }
+        }
+        // Keep a modest buffer for reuse; give back very large ones.
+        spare = batch.capacity <= 1 << 20 ? batch : []
+    }
+}

@@ -1,1 +1,0 @@
-// TLSGateAudit module.

@@ -1,0 +1,289 @@
+import TLSGatePolicy
+import Yams
+
+/// Walks a composed YAML tree into a `TLSGateConfig`, with the file, line and key path in
+/// every error. Unknown keys are errors.
+struct ConfigParser {
+    let file: String
+    /// Checks that CA bundle files exist and are readable.
+    var fileReadable: (String) -> String? = FileAccess.readProblem
+
+    static let topKeys = ["listen", "log_level", "tls", "upstream", "policy", "timeouts", "limits", "audit"]
+    static let tlsKeys = ["min_version", "ca_bundle"]
+    static let upstreamKeys = ["resolve", "connect_timeout", "handshake_timeout"]
+    static let policyKeys = ["mode", "allow_hosts", "connect_ports", "deny_private_addresses"]
+    static let timeoutKeys = ["request_head", "idle", "client_hello", "tunnel_idle"]
+    static let limitKeys = ["max_request_head_bytes"]
+    static let auditKeys = ["path"]
+
+    func parse(_ root: Node?) throws(ConfigError) -> TLSGateConfig {
+        var config = TLSGateConfig.default
+        guard let root, !isNull(root) else { return config }
+        for (key, value) in try entries(of: root, path: nil, allowed: Self.topKeys) {
+            switch key {
+            case "listen":
+                config.listen = try parsed(value, "listen") { text throws(ValueError) in try ListenAddress(parsing: text) }
+            case "log_level":
+                config.logLevel = try choice(value, "log_level", LogLevel.allCases.map(\.rawValue)) { LogLevel(rawValue: $0) }
+            case "tls":
+                try parseTLS(value, into: &config.tls)
+            case "upstream":
+                try parseUpstream(value, into: &config.upstream)
+            case "policy":
+                try parsePolicy(value, into: &config.policy)
+            case "timeouts":
+                try parseTimeouts(value, into: &config.timeouts)
+            case "limits":
+                for (key, value) in try entries(of: value, path: "limits", allowed: Self.limitKeys) where key == "max_request_head_bytes" {
+                    let range = LimitSettings.requestHeadBytesRange
+                    config.limits.maxRequestHeadBytes = try integer(value, "limits.max_request_head_bytes", in: range)
+                }
+            case "audit":
+                for (key, value) in try entries(of: value, path: "audit", allowed: Self.auditKeys) where key == "path" {
+                    let text = try string(value, "audit.path", expected: "a file path or \"-\" for stdout")
+                    guard !text.isEmpty else { throw error(value, "audit.path: expected a file path or \"-\" for stdout, got \"\"") }
+                    config.audit.path = text == "-" ? nil : text
+                }
+            default:
+                break
+            }
+        }
+        return config
+    }
+
+    // MARK: - Sections
+
+    private func parseTLS(_ node: Node, into tls: inout TLSSettings) throws(ConfigError) {
+        for (key, value) in try entries(of: node, path: "tls", allowed: Self.tlsKeys) {
+            switch key {
+            case "min_version":
+                let text = try string(value, "tls.min_version", expected: "\"1.2\" or \"1.3\"")
+                switch text.lowercased() {
+                case "1.2", "1.20", "tls1.2", "tlsv1.2": tls.minVersion = .tls12
+                case "1.3", "1.30", "tls1.3", "tlsv1.3": tls.minVersion = .tls13
+                case "1", "1.0", "1.1", "tls1.0", "tls1.1", "tlsv1", "tlsv1.0", "tlsv1.1":
+                    throw error(value, "tls.min_version: expected \"1.2\" or \"1.3\", got \"\(text)\" "
+                                + "(TLS versions below 1.2 are never allowed)")
+                default:
+                    throw error(value, "tls.min_version: expected \"1.2\" or \"1.3\", got \"\(text)\"")
+                }
+            case "ca_bundle":
+                let text = try string(value, "tls.ca_bundle", expected: "\"system\" or a path to a PEM bundle")
+                if text == "system" {
+                    tls.caBundle = .system
+                } else {
+                    guard !text.isEmpty else {
+                        throw error(value, "tls.ca_bundle: expected \"system\" or a path to a PEM bundle, got \"\"")
+                    }
+                    if let problem = fileReadable(text) {
+                        throw error(value, "tls.ca_bundle: cannot read \"\(text)\": \(problem)")
+                    }
+                    tls.caBundle = .file(text)
+                }
+            default:
+                break
+            }
+        }
+    }
+
+    private func parseUpstream(_ node: Node, into upstream: inout UpstreamSettings) throws(ConfigError) {
+        for (key, value) in try entries(of: node, path: "upstream", allowed: Self.upstreamKeys) {
+            switch key {
+            case "resolve": upstream.resolve = try parseResolve(value)
+            case "connect_timeout": upstream.connectTimeout = try duration(value, "upstream.connect_timeout")
+            case "handshake_timeout": upstream.handshakeTimeout = try duration(value, "upstream.handshake_timeout")
+            default: break
+            }
+        }
+    }
+
+    private func parseResolve(_ node: Node) throws(ConfigError) -> ResolveOverrides {
+        var overrides = ResolveOverrides()
+        guard !isNull(node) else { return overrides }
+        guard case .mapping(let mapping) = node else {
+            throw error(node, "upstream.resolve: expected a mapping of HOST: ADDRESS[:PORT], got \(kind(node))")
+        }
+        var seen: [HostPattern: Int] = [:]
+        for (keyNode, valueNode) in mapping {
+            guard case .scalar(let keyScalar) = keyNode else {
+                throw error(keyNode, "upstream.resolve: keys must be host patterns, got \(kind(keyNode))")
+            }
+            let path = "upstream.resolve[\"\(keyScalar.string)\"]"
+            let pattern: HostPattern
+            do {
+                pattern = try HostPattern(keyScalar.string)
+            } catch {
+                throw self.error(keyNode, "\(path): \(error.message)")
+            }
+            if let line = seen[pattern] {
+                throw error(keyNode, "\(path): duplicate host pattern (also on line \(line))")
+            }
+            seen[pattern] = keyNode.mark?.line ?? 0
+            let text = try string(valueNode, path, expected: "ADDRESS[:PORT]")
+            do {
+                overrides.set(pattern, try UpstreamTarget(parsing: text))
+            } catch {
+                throw self.error(valueNode, "\(path): \(error.message)")
+            }
+        }
+        return overrides
+    }
+
+    private func parsePolicy(_ node: Node, into policy: inout EgressPolicy) throws(ConfigError) {
+        for (key, value) in try entries(of: node, path: "policy", allowed: Self.policyKeys) {
+            switch key {
+            case "mode":
+                policy.mode = try choice(value, "policy.mode", PolicyMode.allCases.map(\.rawValue)) { PolicyMode(rawValue: $0) }
+            case "allow_hosts":
+                var patterns: [HostPattern] = []
+                for (index, item) in try list(value, "policy.allow_hosts", of: "host patterns").enumerated() {
+                    let path = "policy.allow_hosts[\(index)]"
+                    let text = try string(item, path, expected: "a host pattern such as \"*.amazonaws.com\"")
+                    do {
+                        patterns.append(try HostPattern(text))
+                    } catch {
+                        throw self.error(item, "\(path): \(error.message)")
+                    }
+                }
+                policy.allowHosts = HostAllowlist(patterns)
+            case "connect_ports":
+                var ports = Set<Int>()
+                let items = isScalar(value) && !isNull(value) ? [value] : try list(value, "policy.connect_ports", of: "ports")
+                for (index, item) in items.enumerated() {
+                    ports.insert(try integer(item, "policy.connect_ports[\(index)]", in: 1...65535))
+                }
+                policy.connectPorts = ports
+            case "deny_private_addresses":
+                policy.denyPrivateAddresses = try boolean(value, "policy.deny_private_addresses")
+            default:
+                break
+            }
+        }
+    }
+
+    private func parseTimeouts(_ node: Node, into timeouts: inout TimeoutSettings) throws(ConfigError) {
+        for (key, value) in try entries(of: node, path: "timeouts", allowed: Self.timeoutKeys) {
+            let seconds = try duration(value, "timeouts.\(key)")
+            switch key {
+            case "request_head": timeouts.requestHead = seconds
+            case "idle": timeouts.idle = seconds
+            case "client_hello": timeouts.clientHello = seconds
+            case "tunnel_idle": timeouts.tunnelIdle = seconds
+            default: break
+            }
+        }
+    }
+
+    // MARK: - Typed values
+
+    /// The key/value pairs of a mapping (a null section is empty); unknown keys are errors.
+    private func entries(of node: Node, path: String?, allowed: [String]) throws(ConfigError) -> [(String, Node)] {
+        if isNull(node) { return [] }
+        guard case .mapping(let mapping) = node else {
+            let name = path.map { "\($0): " } ?? ""
+            let what = path == nil ? "a mapping of settings at the top level" : "a mapping"
+            throw error(node, "\(name)expected \(what), got \(kind(node))")
+        }
+        var result: [(String, Node)] = []
+        for (keyNode, value) in mapping {
+            guard case .scalar(let scalar) = keyNode else {
+                throw error(keyNode, "\(path.map { "\($0): " } ?? "")keys must be plain names, got \(kind(keyNode))")
+            }
+            let key = scalar.string
+            guard allowed.contains(key) else {
+                let full = path.map { "\($0).\(key)" } ?? key
+                var message = "unknown key '\(full)' (expected one of: \(allowed.joined(separator: ", ")))"
+                if let guess = Suggestion.closest(to: key, in: allowed) { message += "; did you mean '\(guess)'?" }
+                throw error(keyNode, message)
+            }
+            result.append((key, value))
+        }
+        return result
+    }
+
+    private func list(_ node: Node, _ path: String, of what: String) throws(ConfigError) -> [Node] {
+        guard case .sequence(let sequence) = node else {
+            throw error(node, "\(path): expected a list of \(what) (use [] for none), got \(kind(node))")
+        }
+        return Array(sequence)
+    }
+
+    private func string(_ node: Node, _ path: String, expected: String) throws(ConfigError) -> String {
+        guard case .scalar(let scalar) = node, !isNull(node) else {
+            throw error(node, "\(path): expected \(expected), got \(kind(node))")
+        }
+        return scalar.string
+    }
+
+    private func parsed<T>(_ node: Node, _ path: String,
+                          _ parse: (String) throws(ValueError) -> T) throws(ConfigError) -> T {
+        let text = try string(node, path, expected: "a value")
+        do {
+            return try parse(text)
+        } catch {
+            throw self.error(node, "\(path): \(error.message)")
+        }
+    }
+
+    private func choice<T>(_ node: Node, _ path: String, _ options: [String],
+                           _ make: (String) -> T?) throws(ConfigError) -> T {
+        let expected = options.count == 2
+            ? "\"\(options[0])\" or \"\(options[1])\""
+            : "one of " + options.map { "\"\($0)\"" }.joined(separator: ", ")
+        let text = try string(node, path, expected: expected)
+        if let result = make(text) { return result }
+        var message = "\(path): expected \(expected), got \"\(text)\""
+        if let guess = Suggestion.closest(to: text, in: options) { message += "; did you mean \"\(guess)\"?" }
+        throw error(node, message)
+    }
+
+    private func integer(_ node: Node, _ path: String, in range: ClosedRange<Int>) throws(ConfigError) -> Int {
+        let expected = "a whole number from \(range.lowerBound) to \(range.upperBound)"
+        let text = try string(node, path, expected: expected)
+        guard text.utf8.count <= 18, !text.isEmpty, text.utf8.allSatisfy({ $0 &- 0x30 < 10 }),
+              let number = Int(text), range.contains(number) else {
+            throw error(node, "\(path): expected \(expected), got \"\(text)\"")
+        }
+        return number
+    }
+
+    private func boolean(_ node: Node, _ path: String) throws(ConfigError) -> Bool {
+        let text = try string(node, path, expected: "true or false")
+        switch text.lowercased() {
+        case "true": return true
+        case "false": return false
+        default: throw error(node, "\(path): expected true or false, got \"\(text)\"")
+        }
+    }
+
+    private func duration(_ node: Node, _ path: String) throws(ConfigError) -> Double {
+        try parsed(node, path) { text throws(ValueError) in try DurationParser.seconds(text) }
+    }
+
+    // MARK: - Nodes
+
+    private func isNull(_ node: Node) -> Bool {
+        guard case .scalar(let scalar) = node, scalar.style == .plain else { return false }
+        return ["", "~", "null", "Null", "NULL"].contains(scalar.string)
+    }
+
+    private func isScalar(_ node: Node) -> Bool {
+        if case .scalar = node { return true }
+        return false
+    }
+
+    private func kind(_ node: Node) -> String {
+        switch node {
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .alias: return "an alias"
+        case .scalar(let scalar):
+            if isNull(node) { return "nothing (null)" }
+            return "\"\(scalar.string)\""
+        }
+    }
+
+    func error(_ node: Node?, _ message: String) -> ConfigError {
+        ConfigError(file: file, line: node?.mark?.line, column: node?.mark?.column, message: message)
+    }
+}

@@ -1,0 +1,95 @@
+/// An absolute-form request-target (`http://host[:port]/path?query`) as sent to a forward proxy.
+public struct AbsoluteURI: Sendable, Equatable, Hashable {
+    /// `http` or `https`, lowercased.
+    public let scheme: String
+    /// The userinfo before `@`, if any (credentials: never log it).
+    public let userInfo: String?
+    /// The host, brackets stripped for IPv6, original case kept.
+    public let host: String
+    /// The explicit port, if any.
+    public let port: Int?
+    /// The origin-form to send upstream: the path (`/` when empty) and `?query`; the fragment is dropped.
+    public let pathAndQuery: String
+
+    /// A URI from parts.
+    public init(scheme: String, userInfo: String?, host: String, port: Int?, pathAndQuery: String) {
+        self.scheme = scheme
+        self.userInfo = userInfo
+        self.host = host
+        self.port = port
+        self.pathAndQuery = pathAndQuery
+    }
+
+    /// The explicit port, or the scheme's default (80 for http, 443 for https).
+    public var effectivePort: Int { port ?? (scheme == "https" ? 443 : 80) }
+
+    /// Parses an absolute-form target. Nil for other schemes, a missing `//`, an empty or invalid host,
+    /// a bad port (zero, over 65535, non-digits), invalid userinfo bytes, or bytes outside visible ASCII.
+    public static func parse(_ target: String) -> AbsoluteURI? {
+        withUTF8Bytes(target) { b in parse(b) }
+    }
+
+    private static func parse(_ b: UnsafeBufferPointer<UInt8>) -> AbsoluteURI? {
+        let n = b.count
+        for i in 0..<n where !ByteClass.isVisibleASCII(b[i]) { return nil }
+        // scheme "://"
+        let scheme: String
+        var i: Int
+        if n >= 7, hasPrefixCI(b, "http://") {
+            scheme = "http"; i = 7
+        } else if n >= 8, hasPrefixCI(b, "https://") {
+            scheme = "https"; i = 8
+        } else {
+            return nil
+        }
+        // authority ends at '/', '?', '#' or the end
+        let authStart = i
+        while i < n && b[i] != 0x2F && b[i] != 0x3F && b[i] != 0x23 { i += 1 }
+        let authEnd = i
+        var hostStart = authStart
+        var userInfo: String?
+        var at = authEnd - 1
+        while at >= authStart && b[at] != 0x40 { at -= 1 } // last '@'
+        if at >= authStart {
+            for k in authStart..<at where !isUserInfoByte(b[k]) { return nil }
+            userInfo = String(decoding: UnsafeBufferPointer(rebasing: b[authStart..<at]), as: UTF8.self)
+            hostStart = at + 1
+        }
+        guard let hp = HostPort.parse(b, hostStart, authEnd, portRequired: false) else { return nil }
+        // path and query, fragment dropped
+        var end = i
+        while end < n && b[end] != 0x23 { end += 1 }
+        var path = String(decoding: UnsafeBufferPointer(rebasing: b[i..<end]), as: UTF8.self)
+        if i == end || b[i] == 0x3F { path = "/" + path }
+        return AbsoluteURI(scheme: scheme, userInfo: userInfo, host: hp.host, port: hp.port, pathAndQuery: path)
+    }
+
+    /// Whether a Host header value names this URI's host and effective port (case-insensitive host;
+    /// a Host without port means the scheme's default). A forward proxy should refuse a mismatch:
+    /// the Host is forwarded verbatim (it is signed) while the connection goes to `host`.
+    public func matchesHostHeader(_ value: String) -> Bool {
+        withUTF8Bytes(value) { b in
+            guard let hp = HostPort.parse(b, 0, b.count, portRequired: false) else { return false }
+            return (hp.port ?? (scheme == "https" ? 443 : 80)) == effectivePort
+                && hp.host.lowercased() == host.lowercased()
+        }
+    }
+
+    /// RFC 3986 userinfo: unreserved / pct-encoded / sub-delims / ":" (so no `@` and no backslash).
+    private static func isUserInfoByte(_ c: UInt8) -> Bool {
+        switch c {
+        case 0x61...0x7A, 0x41...0x5A, 0x30...0x39: return true
+        case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "%"),
+             UInt8(ascii: "!"), UInt8(ascii: "$"), UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "("),
+             UInt8(ascii: ")"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: ","), UInt8(ascii: ";"),
+             UInt8(ascii: "="), UInt8(ascii: ":"):
+            return true
+        default: return false
+        }
+    }
+
+    private static func hasPrefixCI(_ b: UnsafeBufferPointer<UInt8>, _ prefix: StaticString) -> Bool {
+        let p = UnsafeBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount)
+        return asciiCaseInsensitiveEquals(b, 0, p.count, p)
+    }
+}

@@ -1,0 +1,28 @@
+/// A CONNECT request-target in authority-form: `host:port` or `[v6]:port` (port required).
+public struct Authority: Sendable, Equatable, Hashable {
+    /// The host, brackets stripped for IPv6, original case kept.
+    public let host: String
+    /// The port (1...65535).
+    public let port: Int
+
+    /// An authority from parts.
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses `host:port` / `[v6]:port`; nil for userinfo, a missing/zero/over-large port, an empty or
+    /// invalid host, or anything after the port.
+    public static func parse(_ text: String) -> Authority? {
+        withUTF8Bytes(text) { bytes in
+            guard let hp = HostPort.parse(bytes, 0, bytes.count, portRequired: true),
+                  let port = hp.port else { return nil }
+            return Authority(host: hp.host, port: port)
+        }
+    }
+
+    /// The authority as written in a CONNECT line or Host header (`[…]` around IPv6 hosts).
+    public var text: String {
+        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+}

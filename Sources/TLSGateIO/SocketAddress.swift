@@ -1,0 +1,105 @@
+import Glibc
+
+/// An IPv4 or IPv6 socket address (a `sockaddr_storage` by value).
+public struct SocketAddress: Sendable, CustomStringConvertible {
+    private var storage: sockaddr_storage
+
+    public init(storage: sockaddr_storage) {
+        self.storage = storage
+    }
+
+    /// Parses a numeric IP address (no name resolution) and a port.
+    public init?(ip: String, port: Int) {
+        guard (0...65535).contains(port) else { return nil }
+        var storage = sockaddr_storage()
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        if inet_pton(AF_INET, ip, &v4) == 1 {
+            withUnsafeMutablePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { sin in
+                    sin.pointee.sin_family = sa_family_t(AF_INET)
+                    sin.pointee.sin_port = in_port_t(UInt16(port).bigEndian)
+                    sin.pointee.sin_addr = v4
+                }
+            }
+        } else if inet_pton(AF_INET6, ip, &v6) == 1 {
+            withUnsafeMutablePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { sin6 in
+                    sin6.pointee.sin6_family = sa_family_t(AF_INET6)
+                    sin6.pointee.sin6_port = in_port_t(UInt16(port).bigEndian)
+                    sin6.pointee.sin6_addr = v6
+                }
+            }
+        } else {
+            return nil
+        }
+        self.storage = storage
+    }
+
+    public var family: Int32 { Int32(storage.ss_family) }
+
+    public var port: Int {
+        withUnsafePointer(to: storage) {
+            switch Int32($0.pointee.ss_family) {
+            case AF_INET:
+                return $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin_port)) }
+            case AF_INET6:
+                return $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin6_port)) }
+            default:
+                return 0
+            }
+        }
+    }
+
+    /// The address bytes in network order: 4 for IPv4, 16 for IPv6.
+    public var ipBytes: [UInt8] {
+        withUnsafePointer(to: storage) {
+            switch Int32($0.pointee.ss_family) {
+            case AF_INET:
+                return $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { sin in
+                    withUnsafeBytes(of: sin.pointee.sin_addr) { Array($0) }
+                }
+            case AF_INET6:
+                return $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { sin6 in
+                    withUnsafeBytes(of: sin6.pointee.sin6_addr) { Array($0) }
+                }
+            default:
+                return []
+            }
+        }
+    }
+
+    /// The numeric IP address as text, without the port.
+    public var ipString: String {
+        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
+        let family = self.family
+        let ok: Bool = withUnsafePointer(to: storage) { ptr in
+            switch family {
+            case AF_INET:
+                return ptr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { sin in
+                    withUnsafePointer(to: sin.pointee.sin_addr) { inet_ntop(AF_INET, $0, &buffer, socklen_t(buffer.count)) != nil }
+                }
+            case AF_INET6:
+                return ptr.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { sin6 in
+                    withUnsafePointer(to: sin6.pointee.sin6_addr) { inet_ntop(AF_INET6, $0, &buffer, socklen_t(buffer.count)) != nil }
+                }
+            default:
+                return false
+            }
+        }
+        guard ok else { return "?" }
+        return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    }
+
+    /// `ip:port`, with brackets around IPv6 addresses.
+    public var description: String {
+        family == AF_INET6 ? "[\(ipString)]:\(port)" : "\(ipString):\(port)"
+    }
+
+    public func withSockAddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
+        let len = family == AF_INET6 ? MemoryLayout<sockaddr_in6>.size : MemoryLayout<sockaddr_in>.size
+        return withUnsafePointer(to: storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(len)) }
+        }
+    }
+}

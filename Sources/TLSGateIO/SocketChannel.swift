@@ -1,0 +1,93 @@
+import Dispatch
+
+/// One non-blocking socket driven by a read and a write `DispatchSource` on the owner's queue.
+///
+/// The channel only manages readiness and the descriptor's lifetime; the owner does the reads and
+/// writes (see ``Posix``). Dispatch rules it keeps (violating them traps or hangs):
+/// - a source is resumed before it is released or cancelled; a suspended source is resumed first;
+/// - the descriptor is closed only in the cancel handler, after *both* sources are cancelled, so a
+///   reused fd number can never be watched by a stale source;
+/// - read sources are level-triggered: the owner drains to `.wouldBlock` or suspends reads.
+///
+/// Not thread-safe: every call must be made on ``queue``. The event handlers retain the owner until
+/// ``close()``, which breaks that cycle.
+public final class SocketChannel: @unchecked Sendable {
+    public let fd: Int32
+    public let queue: DispatchQueue
+    private let readSource: DispatchSourceRead
+    private let writeSource: DispatchSourceWrite
+    private var readActive = false
+    private var writeActive = false
+    public private(set) var isClosed = false
+
+    /// Takes ownership of `fd` (already non-blocking). Reads and writes start suspended.
+    public init(fd: Int32, queue: DispatchQueue) {
+        self.fd = fd
+        self.queue = queue
+        self.readSource = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
+        self.writeSource = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: queue)
+        let cancelState = CancelCounter(fd: fd)
+        readSource.setCancelHandler { cancelState.oneCancelled() }
+        writeSource.setCancelHandler { cancelState.oneCancelled() }
+    }
+
+    /// Sets the callbacks. They run on ``queue`` and may retain the owner (until ``close()``).
+    public func setHandlers(readable: @escaping @Sendable () -> Void, writable: @escaping @Sendable () -> Void) {
+        readSource.setEventHandler(handler: readable)
+        writeSource.setEventHandler(handler: writable)
+    }
+
+    /// Whether the readable callback should fire. Idempotent.
+    public func wantReads(_ on: Bool) {
+        guard !isClosed, on != readActive else { return }
+        readActive = on
+        if on { readSource.resume() } else { readSource.suspend() }
+    }
+
+    /// Whether the writable callback should fire. Idempotent.
+    public func wantWrites(_ on: Bool) {
+        guard !isClosed, on != writeActive else { return }
+        writeActive = on
+        if on { writeSource.resume() } else { writeSource.suspend() }
+    }
+
+    public var readsWanted: Bool { readActive }
+    public var writesWanted: Bool { writeActive }
+
+    /// Stops both sources and closes the descriptor once both are cancelled. Idempotent.
+    public func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        readSource.setEventHandler(handler: nil)
+        writeSource.setEventHandler(handler: nil)
+        // A suspended (or never-resumed) source must be resumed before cancel/release.
+        if !readActive { readSource.resume() }
+        if !writeActive { writeSource.resume() }
+        readActive = false
+        writeActive = false
+        readSource.cancel()
+        writeSource.cancel()
+    }
+
+    deinit {
+        // Closing is the owner's job; a channel dropped without close() still must not trap.
+        if !isClosed { close() }
+    }
+}
+
+/// Closes the descriptor after the second of the two sources reports cancellation.
+private final class CancelCounter: @unchecked Sendable {
+    private let fd: Int32
+    private var remaining = 2
+    private let lock = Lock()
+
+    init(fd: Int32) { self.fd = fd }
+
+    func oneCancelled() {
+        let last: Bool = lock.withLock {
+            remaining -= 1
+            return remaining == 0
+        }
+        if last { Posix.close(fd) }
+    }
+}

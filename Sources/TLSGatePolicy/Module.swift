@@ -1,1 +1,0 @@
-// TLSGatePolicy module.

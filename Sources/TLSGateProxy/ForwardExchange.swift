@@ -1,0 +1,51 @@
+import TLSGateAudit
+import TLSGateHTTP
+import TLSGatePolicy
+
+/// One request/response exchange in forward mode: what was asked, how far each body has got,
+/// and what the audit line will say.
+struct ForwardExchange {
+    let head: HTTPRequestHead
+    let uri: AbsoluteURI
+    /// Normalized host (lowercase, no trailing dot): policy, SNI and verification use it.
+    let host: String
+    /// Upstream port: 443 unless the URL named a port other than 80.
+    let port: Int
+    let startedNanos: UInt64
+
+    var requestTracker: BodyTracker
+    var requestComplete: Bool
+    /// Bytes at the front of the client buffer that belong to the request body, cleared to send.
+    var requestForwardable = 0
+
+    var responseParser: HTTPHeadParser
+    var responseHead: HTTPResponseHead?
+    var responseTracker: BodyTracker?
+    var responseFraming: BodyFraming?
+    var responseComplete = false
+    /// Bytes at the front of the upstream buffer that belong to the response body, cleared to send.
+    var responseForwardable = 0
+    /// Whether any byte of the final response has been queued for the client.
+    var responseStarted = false
+
+    var bytesIn: UInt64
+    var bytesOut: UInt64 = 0
+    var violations: [ViolationCode] = []
+    var decision: AuditDecision = .allow
+
+    init(head: HTTPRequestHead, uri: AbsoluteURI, host: String, port: Int, framing: BodyFraming,
+         headBytes: Int, startedNanos: UInt64) {
+        self.head = head
+        self.uri = uri
+        self.host = host
+        self.port = port
+        self.startedNanos = startedNanos
+        self.requestTracker = BodyTracker(framing)
+        self.requestComplete = framing == .none
+        self.responseParser = HTTPHeadParser(maxHeadBytes: 64 * 1024)
+        self.bytesIn = UInt64(headBytes)
+    }
+
+    /// The request target as it may be logged: query credentials redacted, user-info dropped.
+    var loggedPath: String { Redaction.redactTarget(uri.pathAndQuery) }
+}

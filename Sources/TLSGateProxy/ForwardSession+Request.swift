@@ -1,0 +1,466 @@
+import Dispatch
+import Glibc
+import TLSGateAudit
+import TLSGateHTTP
+import TLSGateIO
+import TLSGatePolicy
+import TLSGateTLS
+
+extension ForwardSession {
+    /// A complete request head: CONNECT goes to a tunnel; absolute-form requests are checked
+    /// against policy and forwarded.
+    func beginRequest(_ head: HTTPRequestHead, headBytes: Int) {
+        let now = monotonicNanos()
+        lastProgressNanos = now
+        if head.isConnect {
+            handOffToTunnel(head, headBytes: headBytes)
+            return
+        }
+        guard let uri = AbsoluteURI.parse(head.target) else {
+            respondError(status: 400, code: "bad_request",
+                         message: "tlsgate is a forward proxy: send absolute-form requests (GET http://host/path)")
+            auditRefusal(head: head, host: nil, port: nil, path: head.target.hasPrefix("/") ? Redaction.redactTarget(head.target) : nil,
+                         status: 400, violation: nil, reason: "request target is not an absolute URI", headBytes: headBytes)
+            return
+        }
+        if let hostHeader = head.headers.first("host"), !uri.matchesHostHeader(hostHeader) {
+            // Policy checks the URI's host; the upstream routes on Host. They must agree.
+            respondError(status: 400, code: "bad_request", message: "Host header does not match the request URI")
+            auditRefusal(head: head, host: HostName.normalize(uri.host), port: nil, path: Redaction.redactTarget(uri.pathAndQuery),
+                         status: 400, violation: nil, reason: "Host header does not match the request URI", headBytes: headBytes)
+            return
+        }
+        let host = HostName.normalize(uri.host)
+        let port = (uri.port == nil || uri.port == 80) ? 443 : uri.port!
+        let framing: BodyFraming
+        switch requestFraming(head) {
+        case .success(let f): framing = f
+        case .failure(let error):
+            respondError(status: error.status, code: "bad_request", message: error.reason)
+            auditRefusal(head: head, host: host, port: port, path: Redaction.redactTarget(uri.pathAndQuery),
+                         status: error.status, violation: nil, reason: error.reason, headBytes: headBytes)
+            return
+        }
+        var ex = ForwardExchange(head: head, uri: uri, host: host, port: port, framing: framing,
+                                 headBytes: headBytes, startedNanos: now)
+        if let violation = env.settings.policy.checkHost(host) {
+            ex.violations.append(violation)
+            if env.settings.policy.mode == .enforce {
+                ex.decision = .deny
+                exchange = ex
+                failExchange(status: 403, code: violation.rawValue, violation: nil,
+                             message: "\(host) is not in policy.allow_hosts")
+                return
+            }
+            ex.decision = .report
+        }
+        // Bytes already read past the head belong to the body (or the next request).
+        exchange = ex
+        trackRequestBody()
+
+        if let up = upstream, up.host == host, up.port == port, !up.eof, !up.channel.isClosed {
+            startExchange()
+        } else {
+            dropUpstream(sendCloseNotify: true)
+            connectUpstream(host: host, port: port)
+        }
+    }
+
+    /// Runs the request body tracker over client bytes not yet classified.
+    func trackRequestBody() {
+        guard var ex = exchange, !ex.requestComplete else { return }
+        let unclassified = clientIn.readableCount - ex.requestForwardable
+        guard unclassified > 0 else { return }
+        let bytes = UnsafeRawBufferPointer(start: clientIn.readPointer + ex.requestForwardable, count: unclassified)
+        do {
+            let (consumed, complete) = try ex.requestTracker.consume(bytes)
+            ex.requestForwardable += consumed
+            ex.requestComplete = complete
+            exchange = ex
+        } catch {
+            exchange = ex
+            failExchange(status: 400, code: "bad_request", violation: nil, message: "malformed request body: \(error.reason)")
+        }
+    }
+
+    // MARK: - Upstream connection
+
+    private func connectUpstream(host: String, port: Int) {
+        phase = .connecting
+        timer.arm(after: env.settings.connectTimeout)
+        let connector = UpstreamConnector(queue: queue, host: host, port: port, settings: env.settings) { [self] result in
+            self.connector = nil
+            guard phase == .connecting else {
+                if case .success(let connected) = result { connected.channel.close() }
+                return
+            }
+            switch result {
+            case .failure(.denied(let violation, let message)):
+                exchange?.violations.append(violation)
+                exchange?.decision = .deny
+                failExchange(status: 403, code: violation.rawValue, violation: nil, message: message)
+            case .failure(.unreachable(let message)):
+                failExchange(status: 502, code: ViolationCode.upstreamUnreachable.rawValue,
+                             violation: .upstreamUnreachable, message: message)
+            case .success(let connected):
+                for code in connected.reported where exchange?.violations.contains(code) == false {
+                    exchange?.violations.append(code)
+                    exchange?.decision = .report
+                }
+                startHandshake(connected, host: host, port: port)
+            }
+            pump()
+        }
+        self.connector = connector
+        connector.start()
+    }
+
+    private func startHandshake(_ connected: ConnectedUpstream, host: String, port: Int) {
+        let tls: TLSConnection
+        do {
+            tls = try TLSConnection(context: env.tls, fd: connected.channel.fd, serverName: host)
+        } catch {
+            connected.channel.close()
+            failExchange(status: 502, code: "upstream_tls_failed", violation: nil, message: error.message)
+            pump()
+            return
+        }
+        let link = UpstreamLink(channel: connected.channel, tls: tls, address: connected.address, host: host, port: port)
+        link.channel.setHandlers(readable: { [self] in upstreamReadable() },
+                                 writable: { [self] in upstreamWritable() })
+        upstream = link
+        phase = .handshaking
+        timer.arm(after: env.settings.handshakeTimeout)
+        continueHandshake()
+    }
+
+    private func upstreamReadable() {
+        guard let up = upstream else { return }
+        up.readable = true
+        if phase == .handshaking { continueHandshake() } else { pump() }
+    }
+
+    private func upstreamWritable() {
+        guard let up = upstream else { return }
+        up.writable = true
+        if phase == .handshaking { continueHandshake() } else { pump() }
+    }
+
+    private func continueHandshake() {
+        guard let up = upstream, phase == .handshaking else { return }
+        switch up.tls.handshake() {
+        case .complete:
+            up.handshakeDone = true
+            startExchange()
+        case .wantRead:
+            up.readable = false
+            updateInterest()
+        case .wantWrite:
+            up.writable = false
+            updateInterest()
+        case .failed(let error):
+            let (code, violation): (String, ViolationCode?) = {
+                switch error.kind {
+                case .certificateUntrusted: return (ViolationCode.certUntrusted.rawValue, .certUntrusted)
+                case .certificateNameMismatch: return (ViolationCode.certNameMismatch.rawValue, .certNameMismatch)
+                case .protocolVersion: return (ViolationCode.legacyTLSNegotiated.rawValue, .legacyTLSNegotiated)
+                default: return ("upstream_tls_failed", nil)
+                }
+            }()
+            env.logger.debug("upstream TLS handshake failed", metadata: ["host": "\(up.host)", "error": "\(error)"])
+            failExchange(status: 502, code: code, violation: violation, message: error.message)
+            pump()
+        }
+    }
+
+    /// Upstream is connected and its TLS verified: send the request and relay both ways.
+    func startExchange() {
+        guard let ex = exchange, let up = upstream else { return }
+        let hostHeader = ex.uri.port.map { "\(ex.uri.host.contains(":") ? "[\(ex.uri.host)]" : ex.uri.host):\($0)" } ?? ex.uri.host
+        upPending.append(upstreamRequestHead(ex.head, originForm: ex.uri.pathAndQuery, hostIfMissing: hostHeader))
+        phase = .exchanging
+        lastProgressNanos = monotonicNanos()
+        timer.arm(after: env.settings.idleTimeout)
+        _ = up
+        pump()
+    }
+
+    // MARK: - Relay
+
+    /// Moves bytes client → upstream and upstream → client until nothing more can move.
+    func pumpExchange() -> Bool {
+        guard let up = upstream, exchange != nil else { return false }
+        var progress = false
+        if up.canWrite && hasUpstreamOutput { progress = writeUpstream(up) || progress }
+        guard phase == .exchanging else { return true }
+        if let ex = exchange, !ex.requestComplete, ex.requestForwardable == 0, clientReadable, !clientEOF, upPending.isEmpty {
+            progress = readRequestBody() || progress
+        }
+        guard phase == .exchanging else { return true }
+        if let ex = exchange, !ex.responseComplete, ex.responseForwardable == 0, up.canRead, !up.eof {
+            progress = readUpstream(up) || progress
+        }
+        guard phase == .exchanging else { return true }
+        progress = flushClient() || progress
+        guard phase == .exchanging else { return true }
+        if progress { lastProgressNanos = monotonicNanos() }
+        if let ex = exchange, ex.requestComplete, ex.responseComplete, ex.responseForwardable == 0, clientPending.isEmpty, upPending.isEmpty {
+            finishExchange()
+            return true
+        }
+        if let ex = exchange, ex.responseComplete, !ex.requestComplete, ex.responseForwardable == 0, clientPending.isEmpty {
+            // The server answered before the request body ended: no keep-alive possible.
+            var done = ex
+            done.requestComplete = true
+            exchange = done
+            writeAudit(done, status: done.responseHead?.status, reason: "response completed before the request body", upstream: upstream)
+            exchange = nil
+            close()
+            return false
+        }
+        return progress
+    }
+
+    private func writeUpstream(_ up: UpstreamLink) -> Bool {
+        var progress = false
+        for _ in 0..<16 {
+            let result: TLSIOResult
+            let fromPending = !upPending.isEmpty
+            if fromPending {
+                result = upPending.withFront { ptr, count in
+                    up.tls.write(ptr, count: up.pendingWriteLength > 0 ? min(up.pendingWriteLength, count) : count)
+                }
+            } else if let ex = exchange, ex.requestForwardable > 0 {
+                let count = up.pendingWriteLength > 0 ? min(up.pendingWriteLength, ex.requestForwardable) : ex.requestForwardable
+                result = up.tls.write(UnsafeRawPointer(clientIn.readPointer), count: count)
+            } else {
+                break
+            }
+            switch result {
+            case .bytes(let n):
+                up.pendingWriteLength = 0
+                up.writeNeedsRead = false
+                if fromPending {
+                    upPending.consume(n)
+                } else {
+                    clientIn.didRead(n)
+                    exchange?.requestForwardable -= n
+                }
+                progress = true
+            case .wantWrite:
+                up.pendingWriteLength = fromPending ? upPending.frontCount : (exchange?.requestForwardable ?? 0)
+                up.writable = false
+                return progress
+            case .wantRead:
+                up.pendingWriteLength = fromPending ? upPending.frontCount : (exchange?.requestForwardable ?? 0)
+                up.writeNeedsRead = true
+                up.readable = false
+                return progress
+            case .closed, .failed:
+                upstreamBroke(up, reason: "upstream closed while receiving the request")
+                return true
+            }
+        }
+        return progress
+    }
+
+    private func readRequestBody() -> Bool {
+        if clientIn.writableCount < 4096 { clientIn.compact() }
+        guard clientIn.writableCount > 0 else { return false }
+        guard let n = readClient() else { return false }
+        if n == 0 {
+            clientEOF = true
+            abort(reason: "client closed before the request body ended")
+            return false
+        }
+        exchange?.bytesIn += UInt64(n)
+        trackRequestBody()
+        return true
+    }
+
+    private func readUpstream(_ up: UpstreamLink) -> Bool {
+        if upIn.writableCount < 16 * 1024 { upIn.compact() }
+        guard upIn.writableCount > 0 else { return false }
+        switch up.tls.read(into: upIn.writePointer, count: upIn.writableCount) {
+        case .bytes(let n):
+            up.readNeedsWrite = false
+            upIn.didWrite(n)
+            processResponseBytes()
+            return true
+        case .wantRead:
+            up.readable = false
+            return false
+        case .wantWrite:
+            up.readNeedsWrite = true
+            up.writable = false
+            return false
+        case .closed:
+            up.eof = true
+            upstreamEnded()
+            return true
+        case .failed(let error):
+            upstreamBroke(up, reason: "upstream TLS error: \(error.message)")
+            return true
+        }
+    }
+
+    /// Parses response heads (forwarding 1xx ones) and clears body bytes for the client.
+    func processResponseBytes() {
+        while var ex = exchange, !ex.responseComplete {
+            let unclassified = upIn.readableCount - ex.responseForwardable
+            guard unclassified > 0 else { return }
+            let bytes = UnsafeRawBufferPointer(start: upIn.readPointer + ex.responseForwardable, count: unclassified)
+            if ex.responseHead == nil {
+                switch ex.responseParser.parseResponse(bytes) {
+                case .incomplete:
+                    exchange = ex
+                    return
+                case .invalid(let error):
+                    exchange = ex
+                    failExchange(status: 502, code: "bad_upstream_response", violation: nil,
+                                 message: "invalid response from \(ex.host): \(error.reason)")
+                    return
+                case .complete(let head, let consumed):
+                    upIn.didRead(consumed)
+                    ex.responseParser.reset()
+                    if head.isInformational {
+                        clientPending.append(clientResponseHead(head, keepAlive: true, clientVersion: ex.head.version))
+                        exchange = ex
+                        continue
+                    }
+                    let framing: BodyFraming
+                    switch responseFraming(head, requestMethod: ex.head.method) {
+                    case .success(let f): framing = f
+                    case .failure(let error):
+                        exchange = ex
+                        failExchange(status: 502, code: "bad_upstream_response", violation: nil,
+                                     message: "invalid response framing from \(ex.host): \(error.reason)")
+                        return
+                    }
+                    let keepAlive = ex.head.keepAlive && head.keepAlive && framing != .untilClose
+                    clientPending.append(clientResponseHead(head, keepAlive: keepAlive, clientVersion: ex.head.version))
+                    ex.responseHead = head
+                    ex.responseStarted = true
+                    ex.responseTracker = BodyTracker(framing)
+                    ex.responseFraming = framing
+                    ex.responseComplete = framing == .none
+                    exchange = ex
+                }
+            } else {
+                do {
+                    let (consumed, complete) = try ex.responseTracker!.consume(bytes)
+                    ex.responseForwardable += consumed
+                    ex.responseComplete = complete
+                    exchange = ex
+                    if complete && consumed < unclassified {
+                        // Bytes after the response end: the upstream connection is unusable.
+                        upstream?.eof = true
+                    }
+                    return
+                } catch {
+                    exchange = ex
+                    abort(reason: "malformed response body from \(ex.host): \(error.reason)")
+                    return
+                }
+            }
+        }
+    }
+
+    /// The upstream closed its TLS session (or TCP) while an exchange was active.
+    private func upstreamEnded() {
+        guard var ex = exchange else { return }
+        if ex.responseHead == nil {
+            failExchange(status: 502, code: "upstream_closed", violation: nil,
+                         message: "\(ex.host) closed the connection without a response")
+            return
+        }
+        if ex.responseTracker != nil, !ex.responseComplete {
+            if case .untilClose? = ex.responseFraming {
+                ex.responseComplete = true
+                exchange = ex
+            } else {
+                abort(reason: "\(ex.host) closed the connection mid-response")
+            }
+        }
+    }
+
+    private func upstreamBroke(_ up: UpstreamLink, reason: String) {
+        up.eof = true
+        if let ex = exchange, ex.responseStarted {
+            abort(reason: reason)
+        } else {
+            failExchange(status: 502, code: "upstream_closed", violation: nil, message: reason)
+        }
+    }
+
+    /// Both messages are complete: audit, then keep the connection for the next request or close.
+    private func finishExchange() {
+        guard let ex = exchange else { return }
+        exchange = nil
+        requestsServed += 1
+        writeAudit(ex, status: ex.responseHead?.status, reason: nil, upstream: upstream)
+        let framingOK: Bool = {
+            if case .untilClose? = ex.responseFraming { return false }
+            return true
+        }()
+        let keepClient = ex.head.keepAlive && (ex.responseHead?.keepAlive ?? false) && framingOK && !clientEOF
+        let keepUpstream = (ex.responseHead?.keepAlive ?? false) && framingOK && !(upstream?.eof ?? true)
+        if !keepUpstream { dropUpstream(sendCloseNotify: true) }
+        upIn.clear()
+        guard keepClient else {
+            phase = .closingAfterFlush
+            timer.arm(after: 5)
+            return
+        }
+        phase = .readingHead
+        headDeadlineArmed = !clientIn.isEmpty
+        timer.arm(after: clientIn.isEmpty ? env.settings.idleTimeout : env.settings.requestHeadTimeout)
+    }
+
+    /// The exchange failed: audit it, then answer with a proxy error (or just close when part of
+    /// the response already reached the client).
+    func failExchange(status: Int, code: String, violation: ViolationCode?, message: String) {
+        guard var ex = exchange else {
+            respondError(status: status, code: code, message: message)
+            return
+        }
+        if let violation, !ex.violations.contains(violation) { ex.violations.append(violation) }
+        // TLS verification and version failures are refusals; an unreachable host is not.
+        if let violation, violation != .upstreamUnreachable, ex.decision == .allow { ex.decision = .deny }
+        exchange = nil
+        if ex.responseStarted {
+            writeAudit(ex, status: ex.responseHead?.status, reason: message, upstream: upstream)
+            close()
+        } else {
+            let link = upstream   // respondError drops it; the audit line still names it
+            ex.bytesOut += UInt64(respondError(status: status, code: code, message: message))
+            writeAudit(ex, status: status, reason: message, upstream: link)
+        }
+    }
+
+    private func handOffToTunnel(_ head: HTTPRequestHead, headBytes: Int) {
+        phase = .handedOff
+        timer.cancel()
+        dropUpstream(sendCloseNotify: true)
+        let tunnel = TunnelSession(env: env, queue: queue, client: client, clientAddress: clientAddress,
+                                   leftover: clientIn, onClose: onClose)
+        tunnel.start(head, headBytes: headBytes)
+    }
+
+    /// Refuses a head that could not be parsed: 400 (or 431), audit line, close after flush.
+    func rejectHead(_ error: HTTPParseError) {
+        let code = error.status == 431 ? "head_too_large" : "bad_request"
+        let received = clientIn.readableCount
+        clientIn.clear()
+        let sent = respondError(status: error.status, code: code, message: error.reason)
+        var record = AuditRecord(event: .request, mode: .forward)
+        record.client = clientAddress.description
+        record.bytesIn = received
+        record.bytesOut = sent
+        record.durationMs = 0
+        record.status = error.status
+        record.decision = .deny
+        record.reason = error.reason
+        env.audit.write(record)
+    }
+}

@@ -1,0 +1,359 @@
+import Dispatch
+import Glibc
+import Logging
+import TLSGateAudit
+import TLSGateHTTP
+import TLSGateIO
+import TLSGatePolicy
+import TLSGateTLS
+
+/// A client connection to the proxy: reads request heads, forwards absolute-form requests over
+/// TLS (re-origination), and hands CONNECT requests to a ``TunnelSession``.
+///
+/// Everything runs on the session's serial queue. I/O is driven by ``pump()``, which makes all the
+/// progress it can in every direction, remembering which side last reported would-block, and then
+/// sets read/write interest so the event sources wake it again. Backpressure falls out of that:
+/// a side is only read while the buffer it fills has room.
+final class ForwardSession: @unchecked Sendable {
+    enum Phase {
+        case readingHead
+        case connecting
+        case handshaking
+        case exchanging
+        /// An error response is being flushed; then the connection closes.
+        case closingAfterFlush
+        /// Write side shut; discarding input until EOF so the client reads our response.
+        case lingering
+        case closed
+        /// The connection now belongs to a tunnel session.
+        case handedOff
+    }
+
+    let env: ProxyEnvironment
+    let queue: DispatchQueue
+    let client: SocketChannel
+    let clientAddress: SocketAddress
+    let onClose: @Sendable () -> Void
+
+    let clientIn: IOBuffer
+    var clientPending = OutputQueue()
+    var clientReadable = true
+    var clientWritable = true
+    var clientEOF = false
+
+    var phase: Phase = .readingHead
+    var headParser: HTTPHeadParser
+    var headDeadlineArmed = false
+    var timer: SessionTimer!
+    var lastProgressNanos = monotonicNanos()
+
+    var exchange: ForwardExchange?
+    var connector: UpstreamConnector?
+    var upstream: UpstreamLink?
+    let upIn: IOBuffer
+    var upPending = OutputQueue()
+    var requestsServed = 0
+
+    static let bufferSize = 64 * 1024
+
+    init(env: ProxyEnvironment, queue: DispatchQueue, fd: Int32, clientAddress: SocketAddress,
+         onClose: @escaping @Sendable () -> Void) {
+        self.env = env
+        self.queue = queue
+        self.client = SocketChannel(fd: fd, queue: queue)
+        self.clientAddress = clientAddress
+        self.onClose = onClose
+        self.clientIn = IOBuffer(capacity: max(Self.bufferSize, env.settings.maxRequestHeadBytes + 1))
+        self.upIn = IOBuffer(capacity: Self.bufferSize)
+        self.headParser = HTTPHeadParser(maxHeadBytes: env.settings.maxRequestHeadBytes)
+    }
+
+    /// Starts serving; call on ``queue``.
+    func start() {
+        try? Posix.setOption(client.fd, level: Int32(IPPROTO_TCP), name: TCP_NODELAY, value: 1)
+        timer = SessionTimer(queue: queue) { [self] in timerFired(); pump() }
+        client.setHandlers(readable: { [self] in clientReadable = true; pump() },
+                           writable: { [self] in clientWritable = true; pump() })
+        timer.arm(after: env.settings.requestHeadTimeout)
+        headDeadlineArmed = true
+        pump()
+    }
+
+    // MARK: - The pump
+
+    func pump() {
+        var rounds = 0
+        while rounds < 64 {
+            rounds += 1
+            var progress = false
+            switch phase {
+            case .readingHead:
+                progress = readHead()
+            case .connecting, .handshaking:
+                progress = flushClient()
+            case .exchanging:
+                progress = pumpExchange()
+            case .closingAfterFlush:
+                progress = flushClient()
+                if clientPending.isEmpty {
+                    startLingering()
+                    progress = true
+                }
+            case .lingering:
+                progress = discardInput()
+            case .closed, .handedOff:
+                return
+            }
+            if !progress { break }
+        }
+        if phase == .closed || phase == .handedOff { return }
+        updateInterest()
+    }
+
+    /// Reads and parses a request head; starts the exchange when it is complete.
+    private func readHead() -> Bool {
+        if !clientIn.isEmpty {
+            switch headParser.parseRequest(clientIn.readableBytes) {
+            case .complete(let head, let consumed):
+                clientIn.didRead(consumed)
+                headParser.reset()
+                beginRequest(head, headBytes: consumed)
+                return true
+            case .invalid(let error):
+                rejectHead(error)
+                return true
+            case .incomplete:
+                if clientIn.readableCount > env.settings.maxRequestHeadBytes {
+                    rejectHead(.headTooLarge)
+                    return true
+                }
+            }
+        }
+        guard clientReadable, !clientEOF else {
+            if clientEOF { close() }
+            return false
+        }
+        if clientIn.writableCount == 0 { clientIn.compact() }
+        guard clientIn.writableCount > 0 else { rejectHead(.headTooLarge); return true }
+        switch readClient() {
+        case .some(0):
+            clientEOF = true
+            if clientIn.isEmpty { close() } else { respondError(status: 400, code: "bad_request", message: "connection closed in the middle of a request head") }
+            return true
+        case .some:
+            if !headDeadlineArmed {
+                // First byte of a new request: the whole head must arrive within request_head.
+                timer.arm(after: env.settings.requestHeadTimeout)
+                headDeadlineArmed = true
+            }
+            return true
+        case .none:
+            return false
+        }
+    }
+
+    /// One `read(2)` from the client into `clientIn`. nil = would block or failed (then closed).
+    func readClient() -> Int? {
+        do {
+            switch try Posix.read(client.fd, clientIn.writePointer, clientIn.writableCount) {
+            case .processed(let n):
+                if n > 0 { clientIn.didWrite(n) }
+                return n
+            case .wouldBlock:
+                clientReadable = false
+                return nil
+            }
+        } catch {
+            clientEOF = true
+            abort(reason: "client read failed: \(error)")
+            return nil
+        }
+    }
+
+    /// Sends queued bytes to the client: proxy-made heads first, then cleared response body bytes.
+    @discardableResult
+    func flushClient() -> Bool {
+        var progress = false
+        while clientWritable {
+            if !clientPending.isEmpty {
+                let result = clientPending.withFront { ptr, count in sendClient(ptr, count) }
+                guard let n = result else { break }
+                clientPending.consume(n)
+                exchange?.bytesOut += UInt64(n)
+                progress = true
+                continue
+            }
+            guard var ex = exchange, ex.responseForwardable > 0 else { break }
+            guard let n = sendClient(UnsafeRawPointer(upIn.readPointer), ex.responseForwardable) else { break }
+            upIn.didRead(n)
+            ex.responseForwardable -= n
+            ex.bytesOut += UInt64(n)
+            exchange = ex
+            progress = true
+        }
+        return progress
+    }
+
+    private func sendClient(_ ptr: UnsafeRawPointer, _ count: Int) -> Int? {
+        do {
+            switch try Posix.send(client.fd, ptr, count) {
+            case .processed(let n): return n
+            case .wouldBlock:
+                clientWritable = false
+                return nil
+            }
+        } catch {
+            abort(reason: "client write failed: \(error)")
+            return nil
+        }
+    }
+
+    // MARK: - Interest
+
+    func updateInterest() {
+        let wantClientRead: Bool
+        switch phase {
+        case .readingHead, .lingering:
+            wantClientRead = true
+        case .exchanging:
+            if let ex = exchange {
+                wantClientRead = !ex.requestComplete && ex.requestForwardable == 0 && !clientEOF
+            } else {
+                wantClientRead = false
+            }
+        default:
+            wantClientRead = false
+        }
+        client.wantReads(wantClientRead && !clientReadable)
+        let clientOutput = !clientPending.isEmpty || (exchange?.responseForwardable ?? 0) > 0
+        client.wantWrites(clientOutput && !clientWritable)
+
+        guard let up = upstream, !up.channel.isClosed else { return }
+        var wantRead = false
+        var wantWrite = false
+        switch phase {
+        case .handshaking:
+            wantRead = !up.readable
+            wantWrite = !up.writable
+        case .exchanging:
+            if let ex = exchange {
+                let needRead = (!ex.responseComplete && ex.responseForwardable == 0 && !up.eof) || (up.writeNeedsRead && hasUpstreamOutput)
+                let needWrite = hasUpstreamOutput || (up.readNeedsWrite && !ex.responseComplete)
+                wantRead = needRead && !up.readable
+                wantWrite = needWrite && !up.writable
+            }
+        case .readingHead:
+            // An idle kept-alive upstream: watch for the server closing it.
+            wantRead = !up.eof && !up.readable
+        default:
+            break
+        }
+        up.channel.wantReads(wantRead)
+        up.channel.wantWrites(wantWrite)
+    }
+
+    var hasUpstreamOutput: Bool { !upPending.isEmpty || (exchange?.requestForwardable ?? 0) > 0 }
+
+    // MARK: - Timeouts
+
+    private func timerFired() {
+        switch phase {
+        case .readingHead:
+            if clientIn.isEmpty && !headDeadlineArmed {
+                close()   // idle keep-alive connection
+            } else if clientIn.isEmpty && requestsServed > 0 {
+                close()
+            } else {
+                respondError(status: 408, code: "request_timeout", message: "request head not received in time")
+            }
+        case .connecting:
+            connector?.cancel()
+            connector = nil
+            failExchange(status: 502, code: ViolationCode.upstreamUnreachable.rawValue, violation: .upstreamUnreachable,
+                         message: "connecting to \(exchange?.host ?? "upstream") timed out after \(env.settings.connectTimeout)s")
+        case .handshaking:
+            failExchange(status: 502, code: "upstream_tls_failed", violation: nil,
+                         message: "TLS handshake with \(exchange?.host ?? "upstream") timed out")
+        case .exchanging:
+            let idle = Double(monotonicNanos() &- lastProgressNanos) / 1e9
+            if idle + 0.05 < env.settings.idleTimeout {
+                timer.arm(after: env.settings.idleTimeout - idle)
+                return
+            }
+            if let ex = exchange, !ex.responseStarted {
+                failExchange(status: 504, code: "upstream_timeout", violation: nil, message: "upstream did not answer in time")
+            } else {
+                abort(reason: "exchange idle for \(env.settings.idleTimeout)s")
+            }
+        case .closingAfterFlush, .lingering:
+            close()
+        case .closed, .handedOff:
+            break
+        }
+    }
+
+    // MARK: - Closing
+
+    /// Queues a proxy-made error response (when nothing of a response was sent yet) and closes
+    /// after it is flushed; otherwise closes at once.
+    @discardableResult
+    func respondError(status: Int, code: String, message: String) -> Int {
+        if let ex = exchange, ex.responseStarted {
+            abort(reason: message)
+            return 0
+        }
+        let response = ProxyResponse.error(status: status, code: code, message: message, keepAlive: false)
+        clientPending.append(response)
+        dropUpstream(sendCloseNotify: true)
+        phase = .closingAfterFlush
+        timer.arm(after: 5)
+        return response.count
+    }
+
+    private func startLingering() {
+        Posix.shutdownWrite(client.fd)
+        phase = .lingering
+        timer.arm(after: 2)
+    }
+
+    private func discardInput() -> Bool {
+        guard clientReadable, !clientEOF else { return false }
+        clientIn.clear()
+        switch readClient() {
+        case .some(0):
+            close()
+            return false
+        case .some:
+            return true
+        case .none:
+            return false
+        }
+    }
+
+    /// Closes both sides now (an exchange in progress is audited as failed).
+    func abort(reason: String) {
+        if let ex = exchange {
+            exchange = nil
+            writeAudit(ex, status: ex.responseHead?.status, reason: reason, upstream: upstream)
+        }
+        close()
+    }
+
+    func close() {
+        guard phase != .closed, phase != .handedOff else { return }
+        phase = .closed
+        connector?.cancel()
+        connector = nil
+        dropUpstream(sendCloseNotify: true)
+        client.close()
+        timer?.cancel()
+        onClose()
+    }
+
+    func dropUpstream(sendCloseNotify: Bool) {
+        upstream?.close(sendCloseNotify: sendCloseNotify)
+        upstream = nil
+        upPending.removeAll()
+        upIn.clear()
+    }
+}

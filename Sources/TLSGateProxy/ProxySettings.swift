@@ -1,0 +1,42 @@
+import TLSGatePolicy
+import TLSGateTLS
+
+/// The slice of configuration a session needs, fixed for the session's lifetime.
+public struct ProxySettings: Sendable {
+    /// Egress policy shared by forward and tunnel modes.
+    public var policy: EgressPolicy
+    /// `upstream.resolve`: operator-trusted host → address[:port] overrides.
+    public var overrides: ResolveOverrides
+    /// Minimum TLS version upstream (forward) and in tunnels (inspection).
+    public var minimumTLS: TLSProtocolVersion
+    /// Seconds for DNS + TCP connect.
+    public var connectTimeout: Double
+    /// Seconds for the upstream TLS handshake.
+    public var handshakeTimeout: Double
+    /// Seconds a client has to send a whole request head.
+    public var requestHeadTimeout: Double
+    /// Seconds of inactivity before a keep-alive connection or a stalled exchange is closed.
+    public var idleTimeout: Double
+    /// Seconds a tunnel client has to send its ClientHello.
+    public var clientHelloTimeout: Double
+    /// Seconds of inactivity before a tunnel is closed.
+    public var tunnelIdleTimeout: Double
+    /// Largest request head accepted (431 beyond).
+    public var maxRequestHeadBytes: Int
+
+    public init(policy: EgressPolicy = .default, overrides: ResolveOverrides = ResolveOverrides(),
+                minimumTLS: TLSProtocolVersion = .tls12, connectTimeout: Double = 10, handshakeTimeout: Double = 10,
+                requestHeadTimeout: Double = 30, idleTimeout: Double = 60, clientHelloTimeout: Double = 10,
+                tunnelIdleTimeout: Double = 300, maxRequestHeadBytes: Int = 65536) {
+        self.policy = policy
+        self.overrides = overrides
+        self.minimumTLS = minimumTLS
+        self.connectTimeout = connectTimeout
+        self.handshakeTimeout = handshakeTimeout
+        self.requestHeadTimeout = requestHeadTimeout
+        self.idleTimeout = idleTimeout
+        self.clientHelloTimeout = clientHelloTimeout
+        self.tunnelIdleTimeout = tunnelIdleTimeout
+        self.maxRequestHeadBytes = maxRequestHeadBytes
+    }
+}

@@ -1,0 +1,34 @@
+import TLSGateAudit
+import TLSGatePolicy
+
+/// What a tunnel's audit line will say, filled in as the tunnel progresses.
+struct TunnelRecord {
+    let startedNanos: UInt64
+    var host: String?
+    var port: Int?
+    var status: Int?
+    var decision: AuditDecision = .allow
+    var violations: [ViolationCode] = []
+    var reason: String?
+    var sni: String?
+    var alpn: [String]?
+    var clientTLSMax: String?
+    var tlsVersion: String?
+    var cipher: String?
+    /// Bytes received from the client (the CONNECT head included).
+    var bytesIn: UInt64 = 0
+    /// Bytes sent to the client (the proxy's answer included).
+    var bytesOut: UInt64 = 0
+
+    init(startedNanos: UInt64) {
+        self.startedNanos = startedNanos
+    }
+
+    /// Why each violation was found, for its own `violation` audit line.
+    var violationReasons: [ViolationCode: String] = [:]
+
+    mutating func addViolation(_ code: ViolationCode, _ why: String? = nil) {
+        if !violations.contains(code) { violations.append(code) }
+        if let why, violationReasons[code] == nil { violationReasons[code] = why }
+    }
+}

@@ -1,0 +1,256 @@
+import TLSGateAudit
+import TLSGateIO
+import TLSGatePolicy
+import TLSGateTLS
+
+extension TunnelSession {
+    /// Buffers client bytes until a whole ClientHello is there, then applies the client checks.
+    func readClientHello() -> Bool {
+        var progress = false
+        while true {
+            switch ClientHelloParser.parse(UnsafeRawBufferPointer(start: clientBuffer.readPointer,
+                                                                   count: min(clientBuffer.readableCount, ClientHelloParser.maxBufferedBytes))) {
+            case .complete(let hello):
+                inspectClientHello(hello)
+                return true
+            case .notTLS(let why):
+                notTLS("client sent non-TLS bytes: \(why)")
+                return true
+            case .malformed(let why):
+                notTLS("malformed ClientHello: \(why)")
+                return true
+            case .tooLarge:
+                notTLS("ClientHello larger than \(ClientHelloParser.maxBufferedBytes) bytes")
+                return true
+            case .needMoreData:
+                if clientBuffer.readableCount >= ClientHelloParser.maxBufferedBytes {
+                    notTLS("ClientHello larger than \(ClientHelloParser.maxBufferedBytes) bytes")
+                    return true
+                }
+            }
+            guard clientReadable else { return progress }
+            if clientBuffer.writableCount == 0 { clientBuffer.compact() }
+            do {
+                switch try Posix.read(client.fd, clientBuffer.writePointer, clientBuffer.writableCount) {
+                case .processed(0):
+                    close(reason: "client closed before sending a ClientHello")
+                    return false
+                case .processed(let n):
+                    clientBuffer.didWrite(n)
+                    record.bytesIn += UInt64(n)
+                    progress = true
+                case .wouldBlock:
+                    clientReadable = false
+                    return progress
+                }
+            } catch {
+                close(reason: "client read failed: \(error)")
+                return false
+            }
+        }
+    }
+
+    private func notTLS(_ reason: String) {
+        record.addViolation(.notTLS, reason)
+        if env.settings.policy.mode == .report {
+            record.decision = .report
+            record.reason = reason
+            startRelay()
+        } else {
+            record.decision = .deny
+            close(reason: reason)
+        }
+    }
+
+    private func inspectClientHello(_ hello: ClientHelloInfo) {
+        let minimum = env.settings.minimumTLS
+        record.sni = hello.serverName
+        record.clientTLSMax = TLSVersionName.name(hello.highestVersion)
+        if !hello.alpn.isEmpty { record.alpn = hello.alpn }
+        var alert: UInt8?
+        var reason: String?
+        func flag(_ code: ViolationCode, _ alertCode: UInt8, _ why: String) {
+            record.addViolation(code, why)
+            if alert == nil { alert = alertCode; reason = why }
+        }
+        if hello.highestVersion < minimum.wireValue {
+            flag(.legacyTLSOffered, TLSAlert.protocolVersion,
+                 "client offered at most \(TLSVersionName.name(hello.highestVersion)), minimum is \(minimum.name)")
+        }
+        if hello.hasFallbackSCSV {
+            flag(.tlsFallbackSCSV, TLSAlert.inappropriateFallback, "client sent TLS_FALLBACK_SCSV (a downgrade retry)")
+        }
+        let host = record.host ?? ""
+        if let sni = hello.serverName {
+            let name = HostName.normalize(sni)
+            if HostName.isIPLiteral(name) {
+                flag(.sniIPLiteral, TLSAlert.unrecognizedName, "SNI is an IP literal (\(name))")
+            } else if name != host {
+                flag(.sniMismatch, TLSAlert.unrecognizedName, "SNI \(name) differs from CONNECT host \(host)")
+                if env.settings.policy.checkHost(name) != nil {
+                    flag(.hostNotAllowed, TLSAlert.accessDenied, "SNI \(name) is not in policy.allow_hosts")
+                }
+            }
+        } else {
+            flag(.sniMissing, TLSAlert.unrecognizedName, "ClientHello has no SNI")
+        }
+        if let alert, env.settings.policy.mode == .enforce || record.violations.contains(.legacyTLSOffered) {
+            // A client that cannot speak the minimum version is refused in either mode: the
+            // version floor is tlsgate's reason to exist, not a reportable preference.
+            refuseTLS(alert: alert, reason: reason ?? "refused")
+            return
+        }
+        if alert != nil {
+            record.decision = .report
+            record.reason = reason
+        }
+        // Pass the hello on unchanged, then wait for the server's answer.
+        let hellos = IOBuffer(capacity: max(clientBuffer.readableCount, 1))
+        hellos.append(clientBuffer.readableBytes)
+        clientBuffer.clear()
+        toUpstream.pending = hellos
+        serverBuffer = IOBuffer(capacity: 2 * ServerHelloParser.maxBufferedBytes)
+        phase = .awaitingServerHello
+        timer.arm(after: env.settings.handshakeTimeout)
+    }
+
+    /// Buffers server bytes until the ServerHello (or an alert) is there, then applies the checks.
+    func readServerHello() -> Bool {
+        guard let upstream, let buffer = serverBuffer else { return false }
+        var progress = false
+        while true {
+            if !buffer.isEmpty {
+                switch ServerHelloParser.parse(buffer.readableBytes) {
+                case .complete(let hello):
+                    inspectServerHello(hello)
+                    return true
+                case .alert(let alert):
+                    serverAlert(alert)
+                    return true
+                case .notTLS(let why), .malformed(let why):
+                    record.addViolation(.notTLS, "server answered with non-TLS bytes: \(why)")
+                    record.decision = env.settings.policy.mode == .report ? .report : .deny
+                    if env.settings.policy.mode == .report {
+                        record.reason = "server answered with non-TLS bytes: \(why)"
+                        startRelay()
+                    } else {
+                        close(reason: "server answered with non-TLS bytes: \(why)")
+                    }
+                    return true
+                case .tooLarge:
+                    close(reason: "ServerHello too large")
+                    return true
+                case .needMoreData:
+                    break
+                }
+            }
+            guard upstreamReadable else { return progress }
+            if buffer.writableCount == 0 { close(reason: "ServerHello too large"); return false }
+            do {
+                switch try Posix.read(upstream.fd, buffer.writePointer, buffer.writableCount) {
+                case .processed(0):
+                    close(reason: "server closed the connection during the handshake")
+                    return false
+                case .processed(let n):
+                    buffer.didWrite(n)
+                    progress = true
+                case .wouldBlock:
+                    upstreamReadable = false
+                    return progress
+                }
+            } catch {
+                close(reason: "server read failed: \(error)")
+                return false
+            }
+        }
+    }
+
+    private func inspectServerHello(_ hello: ServerHelloInfo) {
+        let minimum = env.settings.minimumTLS
+        record.tlsVersion = TLSVersionName.name(hello.selectedVersion)
+        record.cipher = CipherSuiteInfo.name(hello.cipherSuite)
+        if let selected = hello.alpn { record.alpn = [selected] }
+        var alert: UInt8?
+        var reason: String?
+        func flag(_ code: ViolationCode, _ alertCode: UInt8, _ why: String) {
+            record.addViolation(code, why)
+            if alert == nil { alert = alertCode; reason = why }
+        }
+        if hello.selectedVersion < minimum.wireValue {
+            flag(.legacyTLSNegotiated, TLSAlert.protocolVersion,
+                 "server chose \(TLSVersionName.name(hello.selectedVersion)), minimum is \(minimum.name)")
+        }
+        if let sentinel = hello.downgradeSentinel {
+            flag(.downgradeSentinel, TLSAlert.illegalParameter,
+                 "ServerHello.random carries the TLS 1.3 downgrade sentinel (\(sentinel == .tls12 ? "DOWNGRD\\x01" : "DOWNGRD\\x00"))")
+        }
+        if CipherSuiteInfo.isWeak(hello.cipherSuite, minVersion13: minimum == .tls13) {
+            flag(.weakCipher, TLSAlert.insufficientSecurity, "server chose weak cipher \(CipherSuiteInfo.name(hello.cipherSuite))")
+        }
+        if let alert {
+            if env.settings.policy.mode == .enforce || record.violations.contains(.legacyTLSNegotiated) {
+                upstream?.close()
+                upstream = nil
+                refuseTLS(alert: alert, reason: reason ?? "refused")
+                return
+            }
+            record.decision = .report
+            record.reason = reason
+        }
+        startRelay()
+    }
+
+    private func serverAlert(_ alert: TLSAlert) {
+        record.reason = "server sent alert \(alert.name) instead of a ServerHello"
+        record.addViolation(.handshakeAlert, record.reason)
+        // Relay the alert so the client sees the server's own answer, then the tunnel ends.
+        startRelay()
+    }
+
+    /// Hellos inspected: everything buffered goes on, then bytes flow unchanged both ways.
+    func startRelay() {
+        if let buffer = serverBuffer, !buffer.isEmpty {
+            toClient.pending = buffer
+            record.bytesOut += UInt64(buffer.readableCount)
+        }
+        serverBuffer = nil
+        if !clientBuffer.isEmpty && toUpstream.pending == nil {
+            let rest = IOBuffer(capacity: clientBuffer.readableCount)
+            rest.append(clientBuffer.readableBytes)
+            clientBuffer.clear()
+            toUpstream.pending = rest
+        }
+        phase = .relaying
+        lastProgressNanos = monotonicNanos()
+        timer.arm(after: env.settings.tunnelIdleTimeout)
+    }
+
+    func writeAudit() {
+        var line = AuditRecord(event: .tunnel, mode: .tunnel)
+        line.client = clientAddress.description
+        line.host = record.host
+        line.port = record.port
+        line.method = "CONNECT"
+        line.status = record.status
+        line.upstream = upstreamAddress?.description
+        line.tlsVersion = record.tlsVersion
+        line.cipher = record.cipher
+        line.decision = record.decision
+        line.violations = record.violations.map(\.rawValue)
+        line.reason = record.reason
+        line.bytesIn = Int(record.bytesIn + toUpstream.bytes)
+        line.bytesOut = Int(record.bytesOut + toClient.bytes)
+        line.durationMs = Double(monotonicNanos() &- record.startedNanos) / 1e6
+        line.sni = record.sni
+        line.alpn = record.alpn
+        line.clientTLSMax = record.clientTLSMax
+        env.audit.write(line)
+        for code in record.violations {
+            var violation = line
+            violation.event = .violation
+            violation.violations = [code.rawValue]
+            violation.reason = record.violationReasons[code] ?? record.reason ?? code.summary
+            env.audit.write(violation)
+        }
+    }
+}

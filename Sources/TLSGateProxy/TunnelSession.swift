@@ -1,0 +1,316 @@
+import Dispatch
+import Glibc
+import TLSGateAudit
+import TLSGateHTTP
+import TLSGateIO
+import TLSGatePolicy
+import TLSGateTLS
+
+/// A CONNECT tunnel: policy check, connect, `200`, then the TLS ClientHello and ServerHello are
+/// read and checked (version floor, fallback SCSV, SNI = CONNECT host, downgrade sentinel, cipher)
+/// before any byte of them is passed on. After the hellos the bytes are relayed unchanged.
+final class TunnelSession: @unchecked Sendable {
+    enum Phase {
+        case connecting
+        case awaitingClientHello
+        case awaitingServerHello
+        case relaying
+        /// A refusal is being flushed; then close.
+        case closingAfterFlush
+        case closed
+    }
+
+    let env: ProxyEnvironment
+    let queue: DispatchQueue
+    let client: SocketChannel
+    let clientAddress: SocketAddress
+    let onClose: @Sendable () -> Void
+    /// Bytes read from the client: what followed the CONNECT head, then the ClientHello.
+    let clientBuffer: IOBuffer
+    var serverBuffer: IOBuffer?
+    var clientPending = OutputQueue()
+
+    var phase: Phase = .connecting
+    var timer: SessionTimer!
+    var connector: UpstreamConnector?
+    var upstream: SocketChannel?
+    var upstreamAddress: SocketAddress?
+
+    var clientReadable = true
+    var clientWritable = true
+    var upstreamReadable = true
+    var upstreamWritable = true
+
+    var toUpstream: RelayDirection
+    var toClient: RelayDirection
+    var lastProgressNanos = monotonicNanos()
+    var record: TunnelRecord
+
+    static let pipes = SplicePipePool()
+
+    init(env: ProxyEnvironment, queue: DispatchQueue, client: SocketChannel, clientAddress: SocketAddress,
+         leftover: IOBuffer, onClose: @escaping @Sendable () -> Void) {
+        self.env = env
+        self.queue = queue
+        self.client = client
+        self.clientAddress = clientAddress
+        self.onClose = onClose
+        self.clientBuffer = leftover
+        self.toUpstream = RelayDirection(pool: Self.pipes)
+        self.toClient = RelayDirection(pool: Self.pipes)
+        self.record = TunnelRecord(startedNanos: monotonicNanos())
+    }
+
+    /// Takes over the client connection with a parsed CONNECT head.
+    func start(_ head: HTTPRequestHead, headBytes: Int) {
+        record.bytesIn = UInt64(headBytes)
+        timer = SessionTimer(queue: queue) { [self] in timerFired(); pump() }
+        client.setHandlers(readable: { [self] in clientReadable = true; pump() },
+                           writable: { [self] in clientWritable = true; pump() })
+        guard let authority = Authority.parse(head.target) else {
+            refuse(status: 400, code: "bad_request", violation: nil,
+                   message: "CONNECT needs host:port, got '\(head.target)'")
+            return
+        }
+        record.host = HostName.normalize(authority.host)
+        record.port = authority.port
+        if let refusal = checkConnectPolicy(host: record.host!, port: authority.port) {
+            refuse(status: 403, code: refusal.code.rawValue, violation: nil, message: refusal.message)
+            return
+        }
+        phase = .connecting
+        timer.arm(after: env.settings.connectTimeout)
+        let connector = UpstreamConnector(queue: queue, host: record.host!, port: authority.port, settings: env.settings) { [self] result in
+            self.connector = nil
+            guard phase == .connecting else {
+                if case .success(let connected) = result { connected.channel.close() }
+                return
+            }
+            switch result {
+            case .failure(.denied(let code, let message)):
+                record.addViolation(code, message)
+                record.decision = .deny
+                refuse(status: 403, code: code.rawValue, violation: nil, message: message)
+            case .failure(.unreachable(let message)):
+                refuse(status: 502, code: ViolationCode.upstreamUnreachable.rawValue, violation: .upstreamUnreachable, message: message)
+            case .success(let connected):
+                for code in connected.reported {
+                    record.addViolation(code)
+                    record.decision = .report
+                }
+                established(connected)
+            }
+        }
+        self.connector = connector
+        connector.start()
+    }
+
+    /// Port, host and literal-address checks made before connecting. In report mode the
+    /// violations are recorded and nil is returned.
+    private func checkConnectPolicy(host: String, port: Int) -> (code: ViolationCode, message: String)? {
+        let policy = env.settings.policy
+        var first: (ViolationCode, String)?
+        func note(_ code: ViolationCode, _ message: String) {
+            record.addViolation(code, message)
+            if first == nil { first = (code, message) }
+        }
+        if HostName.isIPLiteral(host), env.settings.overrides.lookup(host) == nil,
+           let ip = IPAddress(parsing: host), let code = policy.checkAddress(ip, viaOverride: false) {
+            note(code, "\(host) is a private or special-purpose address")
+        }
+        if let code = policy.checkConnectPort(port) {
+            note(code, "port \(port) is not in policy.connect_ports")
+        }
+        if let code = policy.checkHost(host) {
+            note(code, "\(host) is not in policy.allow_hosts")
+        }
+        guard let first else { return nil }
+        if policy.mode == .report {
+            record.decision = .report
+            return nil
+        }
+        record.decision = .deny
+        return first
+    }
+
+    private func established(_ connected: ConnectedUpstream) {
+        upstream = connected.channel
+        upstreamAddress = connected.address
+        connected.channel.setHandlers(readable: { [self] in upstreamReadable = true; pump() },
+                                      writable: { [self] in upstreamWritable = true; pump() })
+        clientPending.append(ProxyResponse.connectEstablished())
+        record.bytesOut += UInt64(ProxyResponse.connectEstablished().count)
+        record.status = 200
+        phase = .awaitingClientHello
+        timer.arm(after: env.settings.clientHelloTimeout)
+        pump()
+    }
+
+    // MARK: - Pump
+
+    func pump() {
+        var rounds = 0
+        while rounds < 64 {
+            rounds += 1
+            var progress = flushClientPending()
+            switch phase {
+            case .connecting:
+                break
+            case .awaitingClientHello:
+                progress = readClientHello() || progress
+            case .awaitingServerHello:
+                progress = relayStep(toUpstream, fromClient: true) || progress
+                if phase == .awaitingServerHello { progress = readServerHello() || progress }
+            case .relaying:
+                progress = relayStep(toUpstream, fromClient: true) || progress
+                progress = relayStep(toClient, fromClient: false) || progress
+                if toUpstream.finished && toClient.finished {
+                    close(reason: nil)
+                    return
+                }
+            case .closingAfterFlush:
+                if clientPending.isEmpty {
+                    close(reason: nil)
+                    return
+                }
+            case .closed:
+                return
+            }
+            if phase == .closed { return }
+            if !progress { break }
+            lastProgressNanos = monotonicNanos()
+        }
+        updateInterest()
+    }
+
+    private func flushClientPending() -> Bool {
+        var progress = false
+        while clientWritable, !clientPending.isEmpty {
+            let result: IOResult<Int>?
+            do {
+                result = try clientPending.withFront { ptr, count throws(IOError) in try Posix.send(client.fd, ptr, count) }
+            } catch {
+                close(reason: "client write failed: \(error)")
+                return false
+            }
+            switch result {
+            case .processed(let n)?:
+                clientPending.consume(n)
+                progress = true
+            case .wouldBlock?, nil:
+                clientWritable = false
+            }
+        }
+        return progress
+    }
+
+    private func relayStep(_ direction: RelayDirection, fromClient: Bool) -> Bool {
+        guard let upstream else { return false }
+        do {
+            if fromClient {
+                return try direction.step(source: client.fd, destination: upstream.fd,
+                                          sourceReadable: &clientReadable, destinationWritable: &upstreamWritable)
+            } else {
+                return try direction.step(source: upstream.fd, destination: client.fd,
+                                          sourceReadable: &upstreamReadable, destinationWritable: &clientWritable)
+            }
+        } catch {
+            close(reason: error.isConnectionReset ? "connection reset" : "relay failed: \(error)")
+            return false
+        }
+    }
+
+    private func updateInterest() {
+        var clientRead = false
+        var clientWrite = !clientPending.isEmpty && !clientWritable
+        var upRead = false
+        var upWrite = false
+        switch phase {
+        case .awaitingClientHello:
+            clientRead = !clientReadable
+        case .awaitingServerHello:
+            upWrite = toUpstream.waitsForDestination(writable: upstreamWritable)
+            upRead = !upstreamReadable
+        case .relaying:
+            clientRead = toUpstream.waitsForSource(readable: clientReadable)
+            upWrite = toUpstream.waitsForDestination(writable: upstreamWritable)
+            upRead = toClient.waitsForSource(readable: upstreamReadable)
+            clientWrite = clientWrite || toClient.waitsForDestination(writable: clientWritable)
+        default:
+            break
+        }
+        client.wantReads(clientRead)
+        client.wantWrites(clientWrite)
+        upstream?.wantReads(upRead)
+        upstream?.wantWrites(upWrite)
+    }
+
+    // MARK: - Timeouts and closing
+
+    private func timerFired() {
+        switch phase {
+        case .connecting:
+            connector?.cancel()
+            connector = nil
+            refuse(status: 502, code: ViolationCode.upstreamUnreachable.rawValue, violation: .upstreamUnreachable,
+                   message: "connecting to \(record.host ?? "upstream") timed out")
+        case .awaitingClientHello:
+            close(reason: "no TLS ClientHello within \(env.settings.clientHelloTimeout)s")
+        case .awaitingServerHello:
+            close(reason: "no TLS ServerHello within \(env.settings.handshakeTimeout)s")
+        case .relaying:
+            let idle = Double(monotonicNanos() &- lastProgressNanos) / 1e9
+            if idle + 0.05 < env.settings.tunnelIdleTimeout {
+                timer.arm(after: env.settings.tunnelIdleTimeout - idle)
+            } else {
+                close(reason: "tunnel idle for \(env.settings.tunnelIdleTimeout)s")
+            }
+        case .closingAfterFlush:
+            close(reason: nil)
+        case .closed:
+            break
+        }
+    }
+
+    /// Answers the CONNECT with an HTTP error (nothing was relayed yet) and closes after it.
+    func refuse(status: Int, code: String, violation: ViolationCode?, message: String) {
+        if let violation { record.addViolation(violation, message) }
+        if record.decision == .allow, status == 403 { record.decision = .deny }
+        record.status = status
+        record.reason = message
+        let response = ProxyResponse.error(status: status, code: code, message: message, keepAlive: false)
+        record.bytesOut += UInt64(response.count)
+        clientPending.append(response)
+        upstream?.close()
+        upstream = nil
+        phase = .closingAfterFlush
+        timer.arm(after: 5)
+        pump()
+    }
+
+    /// Sends a fatal TLS alert to the client and closes both sides (a refused handshake).
+    func refuseTLS(alert: UInt8, reason: String) {
+        record.reason = reason
+        if record.decision != .deny { record.decision = .deny }
+        let bytes = TLSAlert.record(alert)
+        _ = bytes.withUnsafeBytes { try? Posix.send(client.fd, $0.baseAddress!, $0.count) }
+        record.bytesOut += UInt64(bytes.count)
+        Posix.shutdownWrite(client.fd)
+        close(reason: reason)
+    }
+
+    func close(reason: String?) {
+        guard phase != .closed else { return }
+        phase = .closed
+        if let reason, record.reason == nil { record.reason = reason }
+        connector?.cancel()
+        connector = nil
+        toUpstream.releasePipe()
+        toClient.releasePipe()
+        upstream?.close()
+        client.close()
+        timer?.cancel()
+        writeAudit()
+        onClose()
+    }
+}

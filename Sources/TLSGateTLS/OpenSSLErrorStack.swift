@@ -1,0 +1,33 @@
+import COpenSSL
+import CShims
+
+/// One entry of OpenSSL's thread-local error queue.
+public struct OpenSSLErrorEntry: Sendable, Equatable, CustomStringConvertible {
+    public let code: UInt
+    public let library: Int32
+    public let reason: Int32
+    public let text: String
+
+    public var description: String { text }
+}
+
+/// Helpers around OpenSSL's error queue: clear it before a call, capture all of it after a failure.
+enum OpenSSLErrorStack {
+    @inline(__always)
+    static func clear() { ERR_clear_error() }
+
+    /// Drains the error queue (bounded) into entries.
+    static func capture() -> [OpenSSLErrorEntry] {
+        var entries: [OpenSSLErrorEntry] = []
+        var buffer = [CChar](repeating: 0, count: 256)
+        for _ in 0..<16 {
+            let code = ERR_get_error()
+            if code == 0 { break }
+            ERR_error_string_n(code, &buffer, buffer.count)
+            let text = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            entries.append(OpenSSLErrorEntry(code: code, library: tg_ERR_GET_LIB(code), reason: tg_ERR_GET_REASON(code), text: text))
+        }
+        ERR_clear_error()
+        return entries
+    }
+}

@@ -1,0 +1,48 @@
+import COpenSSL
+import CShims
+
+/// Owns one `SSL_CTX`. Built once at start-up (or on reload) and shared by all connections:
+/// OpenSSL contexts are safe to use from many threads once configured.
+public final class TLSContext: @unchecked Sendable {
+    let pointer: OpaquePointer
+    public let configuration: TLSClientConfiguration
+
+    /// A client context: minimum version, AEAD-only ciphers, peer verification always on.
+    public init(client configuration: TLSClientConfiguration) throws(TLSError) {
+        OpenSSLErrorStack.clear()
+        guard let ctx = SSL_CTX_new(TLS_client_method()) else {
+            throw TLSError(kind: .setup, message: "SSL_CTX_new failed", errors: OpenSSLErrorStack.capture())
+        }
+        self.pointer = ctx
+        self.configuration = configuration
+
+        func fail(_ what: String) -> TLSError {
+            TLSError(kind: .setup, message: what, errors: OpenSSLErrorStack.capture())
+        }
+        guard tg_SSL_CTX_set_min_proto_version(ctx, configuration.minimumVersion.openSSLValue) == 1 else {
+            throw fail("cannot set minimum TLS version")
+        }
+        _ = tg_SSL_CTX_set_options(ctx, tg_default_ssl_options())
+        _ = tg_SSL_CTX_set_mode(ctx, tg_default_ssl_mode())
+        guard SSL_CTX_set_cipher_list(ctx, configuration.cipherList) == 1 else {
+            throw fail("invalid TLS 1.2 cipher list '\(configuration.cipherList)'")
+        }
+        guard SSL_CTX_set_ciphersuites(ctx, configuration.cipherSuites) == 1 else {
+            throw fail("invalid TLS 1.3 cipher suites '\(configuration.cipherSuites)'")
+        }
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nil)
+        switch configuration.trustStore {
+        case .system:
+            guard SSL_CTX_set_default_verify_paths(ctx) == 1 else { throw fail("cannot load the system trust store") }
+        case .file(let path):
+            guard SSL_CTX_load_verify_locations(ctx, path, nil) == 1 else {
+                throw fail("cannot load CA bundle '\(path)'")
+            }
+        }
+    }
+
+    deinit { SSL_CTX_free(pointer) }
+
+    /// The OpenSSL library version string, e.g. "OpenSSL 3.0.19 27 Jan 2026".
+    public static var libraryVersion: String { String(cString: OpenSSL_version(Int32(OPENSSL_VERSION))) }
+}

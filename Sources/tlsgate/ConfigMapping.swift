@@ -1,0 +1,34 @@
+import TLSGateConfig
+import TLSGateProxy
+import TLSGateTLS
+
+/// Turns the configuration file's model into what the proxy and the TLS layer take.
+enum ConfigMapping {
+    static func tlsConfiguration(_ config: TLSGateConfig) -> TLSClientConfiguration {
+        let trust: TLSClientConfiguration.TrustStore
+        switch config.tls.caBundle {
+        case .system: trust = .system
+        case .file(let path): trust = .file(path)
+        }
+        return TLSClientConfiguration(minimumVersion: minimumVersion(config), trustStore: trust)
+    }
+
+    static func minimumVersion(_ config: TLSGateConfig) -> TLSProtocolVersion {
+        config.tls.minVersion == .tls13 ? .tls13 : .tls12
+    }
+
+    static func proxySettings(_ config: TLSGateConfig) -> ProxySettings {
+        ProxySettings(
+            policy: config.policy,
+            overrides: config.upstream.resolve,
+            minimumTLS: minimumVersion(config),
+            connectTimeout: config.upstream.connectTimeout,
+            handshakeTimeout: config.upstream.handshakeTimeout,
+            requestHeadTimeout: config.timeouts.requestHead,
+            idleTimeout: config.timeouts.idle,
+            clientHelloTimeout: config.timeouts.clientHello,
+            tunnelIdleTimeout: config.timeouts.tunnelIdle,
+            maxRequestHeadBytes: config.limits.maxRequestHeadBytes
+        )
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+
+/// Support/upstream.py: an HTTPS test origin on 127.0.0.1 (see the script for its endpoints).
+final class Upstream {
+    let process: ManagedProcess
+    let port: Int
+
+    /// Environment making OpenSSL willing to speak TLS 1.0/1.1 (no system config, SECLEVEL=0 ciphers).
+    static let legacyEnv = ["OPENSSL_CONF": "/dev/null"]
+
+    init(cert: CertPair, dir: TempDir, name: String = "upstream", tlsMin: String = "1.2",
+         tlsMax: String = "1.3", ciphers: String? = nil, env: [String: String] = [:]) throws {
+        var args = [Paths.script("upstream.py"), "--cert", cert.cert, "--key", cert.key,
+                    "--tls-min", tlsMin, "--tls-max", tlsMax]
+        if let ciphers { args += ["--ciphers", ciphers] }
+        process = try ManagedProcess(name: name, program: Paths.python, arguments: args, env: env, dir: dir)
+        do {
+            let g = try process.waitFor(#"^(\d+)\n"#, on: .stdout, timeout: 15)
+            port = Int(g[1]) ?? 0
+        } catch {
+            process.stop()
+            throw error
+        }
+    }
+
+    /// An upstream that only speaks TLS 1.1 (and 1.0-era ciphers).
+    static func legacy(cert: CertPair, dir: TempDir, name: String = "legacy-upstream",
+                       tlsMin: String = "1.1", tlsMax: String = "1.1") throws -> Upstream {
+        try Upstream(cert: cert, dir: dir, name: name, tlsMin: tlsMin, tlsMax: tlsMax,
+                     ciphers: "DEFAULT@SECLEVEL=0", env: legacyEnv)
+    }
+
+    deinit { process.stop() }
+    func stop() { process.stop() }
+    var target: String { "127.0.0.1:\(port)" }
+}
+
+/// `openssl s_server -www` on 127.0.0.1 (raw TLS peer; GET / returns a status page).
+final class SServer {
+    let process: ManagedProcess
+    let port: Int
+
+    init(cert: CertPair, dir: TempDir, name: String = "s_server", extraArgs: [String] = [],
+         env: [String: String] = [:]) throws {
+        process = try ManagedProcess(
+            name: name, program: "openssl",
+            arguments: ["s_server", "-accept", "127.0.0.1:0", "-cert", cert.cert, "-key", cert.key,
+                        "-www"] + extraArgs,
+            env: env, dir: dir)
+        do {
+            let g = try process.waitFor(#"ACCEPT 127\.0\.0\.1:(\d+)"#, on: .stdout, timeout: 10)
+            port = Int(g[1]) ?? 0
+        } catch {
+            process.stop()
+            throw error
+        }
+    }
+
+    deinit { process.stop() }
+    func stop() { process.stop() }
+    var target: String { "127.0.0.1:\(port)" }
+}
+
+/// Support/moto_tls.py: moto (AWS mock) over TLS.
+final class MotoServer {
+    let process: ManagedProcess
+    let port: Int
+
+    init(cert: CertPair, dir: TempDir) throws {
+        process = try ManagedProcess(
+            name: "moto", program: Paths.python,
+            arguments: [Paths.script("moto_tls.py"), "--cert", cert.cert, "--key", cert.key], dir: dir)
+        do {
+            let g = try process.waitFor(#"^(\d+)\n"#, on: .stdout, timeout: 60)
+            port = Int(g[1]) ?? 0
+        } catch {
+            process.stop()
+            throw error
+        }
+    }
+
+    deinit { process.stop() }
+    func stop() { process.stop() }
+    var target: String { "127.0.0.1:\(port)" }
+}

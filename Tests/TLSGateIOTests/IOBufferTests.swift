@@ -1,0 +1,38 @@
+import Testing
+@testable import TLSGateIO
+
+@Suite struct IOBufferTests {
+    @Test func appendReadCompact() {
+        let buffer = IOBuffer(capacity: 8)
+        #expect(buffer.append([1, 2, 3, 4, 5, 6]) == 6)
+        buffer.didRead(4)
+        #expect(buffer.readableCount == 2)
+        // Appending more than the tail holds compacts first.
+        #expect(buffer.append([7, 8, 9, 10, 11]) == 5)
+        #expect(Array(buffer.readableBytes) == [5, 6, 7, 8, 9, 10, 11])
+        // Full: only what fits is taken.
+        #expect(buffer.append([12, 13]) == 1)
+        #expect(buffer.readableCount == 8)
+    }
+
+    @Test func readingEverythingResetsIndices() {
+        let buffer = IOBuffer(capacity: 4)
+        buffer.append([1, 2, 3])
+        buffer.didRead(3)
+        #expect(buffer.isEmpty)
+        #expect(buffer.writableCount == 4)
+    }
+}
+
+@Suite struct SocketAddressTests {
+    @Test func parsesAndPrintsBothFamilies() throws {
+        let v4 = try #require(SocketAddress(ip: "127.0.0.1", port: 8080))
+        #expect(v4.description == "127.0.0.1:8080")
+        #expect(v4.ipBytes == [127, 0, 0, 1])
+        let v6 = try #require(SocketAddress(ip: "::1", port: 443))
+        #expect(v6.description == "[::1]:443")
+        #expect(v6.ipBytes.count == 16)
+        #expect(SocketAddress(ip: "example.com", port: 80) == nil)
+        #expect(SocketAddress(ip: "127.0.0.1", port: 70000) == nil)
+    }
+}
