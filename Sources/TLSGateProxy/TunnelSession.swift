@@ -150,9 +150,15 @@ final class TunnelSession: @unchecked Sendable {
 
     func pump() {
         var rounds = 0
-        while rounds < 64 {
+        var progress = true
+        while progress {
+            guard rounds < ForwardSession.pumpRounds else {
+                // Still busy: yield to other sessions, then continue (no event would wake us).
+                queue.async { [self] in pump() }
+                break
+            }
             rounds += 1
-            var progress = flushClientPending()
+            progress = flushClientPending()
             switch phase {
             case .connecting:
                 break
@@ -177,8 +183,7 @@ final class TunnelSession: @unchecked Sendable {
                 return
             }
             if phase == .closed { return }
-            if !progress { break }
-            lastProgressNanos = monotonicNanos()
+            if progress { lastProgressNanos = monotonicNanos() }
         }
         updateInterest()
     }
