@@ -16,8 +16,14 @@ public final class SocketChannel: @unchecked Sendable {
     public let queue: DispatchQueue
     private let readSource: DispatchSourceRead
     private let writeSource: DispatchSourceWrite
-    private var readActive = false
-    private var writeActive = false
+    /// What the owner wants to hear about.
+    private var readInterest = false
+    private var writeInterest = false
+    /// Whether each source is resumed (Dispatch's own state, which must stay balanced).
+    private var readResumed = false
+    private var writeResumed = false
+    private var onReadable: (@Sendable () -> Void)?
+    private var onWritable: (@Sendable () -> Void)?
     public private(set) var isClosed = false
 
     /// Takes ownership of `fd` (already non-blocking). Reads and writes start suspended.
@@ -33,38 +39,48 @@ public final class SocketChannel: @unchecked Sendable {
 
     /// Sets the callbacks. They run on ``queue`` and may retain the owner (until ``close()``).
     public func setHandlers(readable: @escaping @Sendable () -> Void, writable: @escaping @Sendable () -> Void) {
-        readSource.setEventHandler(handler: readable)
-        writeSource.setEventHandler(handler: writable)
+        onReadable = readable
+        onWritable = writable
+        // Suspending and resuming a source costs Dispatch a re-registration, so interest is
+        // dropped lazily: a source stays resumed until it fires while nobody is interested.
+        readSource.setEventHandler { [unowned self] in
+            if readInterest { onReadable?() } else if readResumed { readResumed = false; readSource.suspend() }
+        }
+        writeSource.setEventHandler { [unowned self] in
+            if writeInterest { onWritable?() } else if writeResumed { writeResumed = false; writeSource.suspend() }
+        }
     }
 
-    /// Whether the readable callback should fire. Idempotent.
+    /// Whether the readable callback should fire. Idempotent and cheap.
     public func wantReads(_ on: Bool) {
-        guard !isClosed, on != readActive else { return }
-        readActive = on
-        if on { readSource.resume() } else { readSource.suspend() }
+        guard !isClosed else { return }
+        readInterest = on
+        if on && !readResumed { readResumed = true; readSource.resume() }
     }
 
-    /// Whether the writable callback should fire. Idempotent.
+    /// Whether the writable callback should fire. Idempotent and cheap.
     public func wantWrites(_ on: Bool) {
-        guard !isClosed, on != writeActive else { return }
-        writeActive = on
-        if on { writeSource.resume() } else { writeSource.suspend() }
+        guard !isClosed else { return }
+        writeInterest = on
+        if on && !writeResumed { writeResumed = true; writeSource.resume() }
     }
 
-    public var readsWanted: Bool { readActive }
-    public var writesWanted: Bool { writeActive }
+    public var readsWanted: Bool { readInterest }
+    public var writesWanted: Bool { writeInterest }
 
     /// Stops both sources and closes the descriptor once both are cancelled. Idempotent.
     public func close() {
         guard !isClosed else { return }
         isClosed = true
+        readInterest = false
+        writeInterest = false
+        onReadable = nil
+        onWritable = nil
         readSource.setEventHandler(handler: nil)
         writeSource.setEventHandler(handler: nil)
         // A suspended (or never-resumed) source must be resumed before cancel/release.
-        if !readActive { readSource.resume() }
-        if !writeActive { writeSource.resume() }
-        readActive = false
-        writeActive = false
+        if !readResumed { readResumed = true; readSource.resume() }
+        if !writeResumed { writeResumed = true; writeSource.resume() }
         readSource.cancel()
         writeSource.cancel()
     }

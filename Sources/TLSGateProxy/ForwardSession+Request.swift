@@ -284,6 +284,9 @@ extension ForwardSession {
         switch up.tls.read(into: upIn.writePointer, count: upIn.writableCount) {
         case .bytes(let n):
             up.readNeedsWrite = false
+            // Less than a full record and nothing buffered in OpenSSL: the socket is very likely
+            // drained, so skip the read that would only say EAGAIN (the source fires if not).
+            if n < 16 * 1024 && !up.tls.hasBufferedInput { up.readable = false }
             upIn.didWrite(n)
             processResponseBytes()
             return true

@@ -165,7 +165,12 @@ final class ForwardSession: @unchecked Sendable {
         do {
             switch try Posix.read(client.fd, clientIn.writePointer, clientIn.writableCount) {
             case .processed(let n):
-                if n > 0 { clientIn.didWrite(n) }
+                if n > 0 {
+                    // A short read drained the socket: skip the read that would only say EAGAIN
+                    // (the level-triggered source fires again if more arrives meanwhile).
+                    if n < clientIn.writableCount { clientReadable = false }
+                    clientIn.didWrite(n)
+                }
                 return n
             case .wouldBlock:
                 clientReadable = false

@@ -13,6 +13,10 @@ public final class ProxyServer: @unchecked Sendable {
     private let counters = Lock()
     private var openConnections = 0
     private var totalConnections = 0
+    /// One serial queue per core: sessions are spread over them, and a busy loop queue drains
+    /// many sessions' events per thread wake-up instead of handing each event to a new thread.
+    private let loops: [DispatchQueue]
+    private var nextLoop = 0
 
     /// The address actually listened on (resolves port 0).
     public var boundAddress: SocketAddress { listener.boundAddress }
@@ -20,6 +24,8 @@ public final class ProxyServer: @unchecked Sendable {
     /// Binds the listening socket (fails fast on a busy port).
     public init(listen address: SocketAddress, environment: ProxyEnvironment) throws(IOError) {
         self.environment = environment
+        let cores = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        self.loops = (0..<cores).map { DispatchQueue(label: "tlsgate.loop.\($0)", target: .global()) }
         self.listener = try Listener(address: address, queue: acceptQueue)
     }
 
@@ -52,7 +58,12 @@ public final class ProxyServer: @unchecked Sendable {
             openConnections += 1
             totalConnections += 1
         }
-        let queue = DispatchQueue(label: "tlsgate.session", target: DispatchQueue.global())
+        // accept() runs on the serial accept queue, so the round-robin needs no lock.
+        // Sessions run directly on their loop queue (an event loop per core): no per-session
+        // queue layer for Dispatch to wake, and every session on a loop is serialized with the
+        // others, which is safe because nothing in a session blocks.
+        let queue = loops[nextLoop % loops.count]
+        nextLoop &+= 1
         let session = ForwardSession(env: env, queue: queue, fd: fd, clientAddress: address) { [self] in
             counters.withLock { openConnections -= 1 }
         }

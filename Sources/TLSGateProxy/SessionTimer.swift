@@ -1,29 +1,48 @@
 import Dispatch
 
-/// One long-lived timer per session, re-armed for each phase deadline.
+/// One long-lived timer per session, carrying the current phase deadline.
 ///
-/// Created resumed (never left suspended, so releasing it cannot trap) and armed "never"; the
-/// session re-arms it with ``arm(after:)`` and stops it with ``cancel()`` at close.
+/// Phases move the deadline on every request, so re-programming the Dispatch timer each time would
+/// cost a system call and a wake-up of Dispatch's timer thread per request. Instead the timer is
+/// re-armed only when the new deadline is *earlier* than the one it is set for; when it fires
+/// early (the deadline has moved on), it quietly re-arms for the real deadline.
+///
+/// Created resumed (never left suspended, so releasing it cannot trap); ``cancel()`` at close.
 final class SessionTimer {
     private let source: DispatchSourceTimer
     private var cancelled = false
+    /// When the session's deadline is (monotonic ns); `.max` = none.
+    private var deadline: UInt64 = .max
+    /// When the Dispatch timer is set to fire; `.max` = not armed.
+    private var armedFor: UInt64 = .max
 
     init(queue: DispatchQueue, handler: @escaping @Sendable () -> Void) {
         source = DispatchSource.makeTimerSource(queue: queue)
-        source.setEventHandler(handler: handler)
         source.schedule(deadline: .distantFuture)
         source.resume()
+        source.setEventHandler { [unowned self] in
+            armedFor = .max
+            let now = monotonicNanos()
+            if deadline == .max { return }
+            if now + 1_000_000 < deadline {
+                program(deadline)
+                return
+            }
+            deadline = .max
+            handler()
+        }
     }
 
-    /// Fires once, `seconds` from now (replacing any earlier deadline).
+    /// The deadline is now `seconds` from now (replacing any earlier one).
     func arm(after seconds: Double) {
         guard !cancelled else { return }
-        source.schedule(deadline: .now() + seconds, leeway: .milliseconds(50))
+        deadline = monotonicNanos() &+ UInt64(max(0, seconds) * 1e9)
+        if deadline < armedFor { program(deadline) }
     }
 
+    /// No deadline (the timer may still fire once, harmlessly).
     func disarm() {
-        guard !cancelled else { return }
-        source.schedule(deadline: .distantFuture)
+        deadline = .max
     }
 
     func cancel() {
@@ -32,8 +51,13 @@ final class SessionTimer {
         source.setEventHandler(handler: nil)
         source.cancel()
     }
+
+    private func program(_ at: UInt64) {
+        armedFor = at
+        source.schedule(deadline: DispatchTime(uptimeNanoseconds: at), leeway: .milliseconds(50))
+    }
 }
 
-/// Monotonic nanoseconds, for durations and idle checks.
+/// Monotonic nanoseconds, for durations and deadlines (the clock `DispatchTime` uses).
 @inline(__always)
 func monotonicNanos() -> UInt64 { DispatchTime.now().uptimeNanoseconds }

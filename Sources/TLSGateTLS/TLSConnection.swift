@@ -78,6 +78,9 @@ public final class TLSConnection {
     /// Decrypted bytes OpenSSL already holds (they will not make the socket readable again).
     public var pendingBytes: Int { Int(SSL_pending(ssl)) }
 
+    /// Whether OpenSSL holds any bytes (decrypted or still raw, read ahead from the socket).
+    public var hasBufferedInput: Bool { SSL_has_pending(ssl) == 1 }
+
     /// Sends close_notify, best effort (never waits for the peer's).
     public func shutdown() {
         OpenSSLErrorStack.clear()

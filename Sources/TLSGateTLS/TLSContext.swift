@@ -24,6 +24,7 @@ public final class TLSContext: @unchecked Sendable {
         }
         _ = tg_SSL_CTX_set_options(ctx, tg_default_ssl_options())
         _ = tg_SSL_CTX_set_mode(ctx, tg_default_ssl_mode())
+        tg_SSL_CTX_set_read_ahead(ctx, 1)
         guard SSL_CTX_set_cipher_list(ctx, configuration.cipherList) == 1 else {
             throw fail("invalid TLS 1.2 cipher list '\(configuration.cipherList)'")
         }

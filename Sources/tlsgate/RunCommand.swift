@@ -33,7 +33,7 @@ struct RunCommand: ParsableCommand {
         do {
             loaded = try TLSGateConfig.load(path: config)
             if let listen { loaded = try loaded.withListen(listen) }
-        } catch let error as ConfigError {
+        } catch {
             printError(error.description)
             throw ExitCode(2)
         }

@@ -23,6 +23,8 @@ uint64_t tg_default_ssl_options(void);
 long tg_default_ssl_mode(void);
 /// SSL_set_tlsext_host_name is a macro over SSL_ctrl (sets SNI).
 int tg_SSL_set_tlsext_host_name(SSL *ssl, const char *name);
+/// SSL_CTX_set_read_ahead is a macro over SSL_CTX_ctrl (read whole socket buffers, not record by record).
+void tg_SSL_CTX_set_read_ahead(SSL_CTX *ctx, int yes);
 /// SSL_CTX_set1_groups_list is a macro over SSL_CTX_ctrl.
 int tg_SSL_CTX_set1_groups_list(SSL_CTX *ctx, const char *list);
 /// SSL_CTX_set_session_cache_mode is a macro over SSL_CTX_ctrl.
