@@ -24,7 +24,8 @@ public final class ProxyServer: @unchecked Sendable {
     /// Binds the listening socket (fails fast on a busy port).
     public init(listen address: SocketAddress, environment: ProxyEnvironment) throws(IOError) {
         self.environment = environment
-        let cores = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        var cores = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        if let text = getenv("TLSGATE_LOOPS").map({ String(cString: $0) }), let n = Int(text), (1...256).contains(n) { cores = n }
         self.loops = (0..<cores).map { DispatchQueue(label: "tlsgate.loop.\($0)", target: .global()) }
         self.listener = try Listener(address: address, queue: acceptQueue)
     }
