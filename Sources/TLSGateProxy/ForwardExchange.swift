@@ -41,7 +41,7 @@ struct ForwardExchange {
         self.port = port
         self.startedNanos = startedNanos
         self.requestTracker = BodyTracker(framing)
-        self.requestComplete = framing == .none
+        self.requestComplete = requestTracker.isComplete   // no body, or Content-Length: 0
         self.responseParser = HTTPHeadParser(maxHeadBytes: 64 * 1024)
         self.bytesIn = UInt64(headBytes)
     }

@@ -75,6 +75,7 @@ extension ForwardSession {
         do {
             let (consumed, complete) = try ex.requestTracker.consume(bytes)
             ex.requestForwardable += consumed
+            ex.bytesIn += UInt64(consumed)
             ex.requestComplete = complete
             exchange = ex
         } catch {
@@ -273,7 +274,6 @@ extension ForwardSession {
             abort(reason: "client closed before the request body ended")
             return false
         }
-        exchange?.bytesIn += UInt64(n)
         trackRequestBody()
         return true
     }
@@ -343,7 +343,7 @@ extension ForwardSession {
                     ex.responseStarted = true
                     ex.responseTracker = BodyTracker(framing)
                     ex.responseFraming = framing
-                    ex.responseComplete = framing == .none
+                    ex.responseComplete = ex.responseTracker!.isComplete   // no body, or Content-Length: 0
                     exchange = ex
                 }
             } else {
@@ -425,8 +425,7 @@ extension ForwardSession {
             return
         }
         if let violation, !ex.violations.contains(violation) { ex.violations.append(violation) }
-        // TLS verification and version failures are refusals; an unreachable host is not.
-        if let violation, violation != .upstreamUnreachable, ex.decision == .allow { ex.decision = .deny }
+        if violation != nil, ex.decision == .allow { ex.decision = .deny }
         exchange = nil
         if ex.responseStarted {
             writeAudit(ex, status: ex.responseHead?.status, reason: message, upstream: upstream)

@@ -55,6 +55,8 @@ final class ForwardSession: @unchecked Sendable {
     var requestsServed = 0
 
     static let bufferSize = 64 * 1024
+    /// Work done per wake-up before yielding the thread to other sessions.
+    static let pumpRounds = 64
 
     init(env: ProxyEnvironment, queue: DispatchQueue, fd: Int32, clientAddress: SocketAddress,
          onClose: @escaping @Sendable () -> Void) {
@@ -83,9 +85,16 @@ final class ForwardSession: @unchecked Sendable {
 
     func pump() {
         var rounds = 0
-        while rounds < 64 {
+        var progress = true
+        while progress {
+            guard rounds < Self.pumpRounds else {
+                // Still busy: let other sessions run, then continue. The readiness flags say
+                // "ready", so no event source would wake us if we just returned.
+                queue.async { [self] in pump() }
+                break
+            }
             rounds += 1
-            var progress = false
+            progress = false
             switch phase {
             case .readingHead:
                 progress = readHead()
@@ -104,7 +113,6 @@ final class ForwardSession: @unchecked Sendable {
             case .closed, .handedOff:
                 return
             }
-            if !progress { break }
         }
         if phase == .closed || phase == .handedOff { return }
         updateInterest()

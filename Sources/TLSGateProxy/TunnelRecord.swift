@@ -13,6 +13,8 @@ struct TunnelRecord {
     var sni: String?
     var alpn: [String]?
     var clientTLSMax: String?
+    /// Highest version in the ClientHello (wire value), for the downgrade-sentinel rule.
+    var clientMaxVersion: UInt16 = 0
     var tlsVersion: String?
     var cipher: String?
     /// Bytes received from the client (the CONNECT head included).

@@ -33,7 +33,13 @@ extension TunnelSession {
             do {
                 switch try Posix.read(client.fd, clientBuffer.writePointer, clientBuffer.writableCount) {
                 case .processed(0):
-                    close(reason: "client closed before sending a ClientHello")
+                    if clientBuffer.isEmpty {
+                        close(reason: "client closed before sending a ClientHello")
+                    } else {
+                        record.addViolation(.notTLS, "truncated ClientHello (client closed)")
+                        record.decision = .deny
+                        close(reason: "truncated ClientHello (client closed)")
+                    }
                     return false
                 case .processed(let n):
                     clientBuffer.didWrite(n)
@@ -66,6 +72,7 @@ extension TunnelSession {
         let minimum = env.settings.minimumTLS
         record.sni = hello.serverName
         record.clientTLSMax = TLSVersionName.name(hello.highestVersion)
+        record.clientMaxVersion = hello.highestVersion
         if !hello.alpn.isEmpty { record.alpn = hello.alpn }
         var alert: UInt8?
         var reason: String?
@@ -180,7 +187,11 @@ extension TunnelSession {
             flag(.legacyTLSNegotiated, TLSAlert.protocolVersion,
                  "server chose \(TLSVersionName.name(hello.selectedVersion)), minimum is \(minimum.name)")
         }
-        if let sentinel = hello.downgradeSentinel {
+        // RFC 8446 §4.1.3: the sentinel means "downgraded" only when the client offered more than
+        // the server chose (a 1.2-max client rightly gets DOWNGRD\x01 from a 1.3 server).
+        if let sentinel = hello.downgradeSentinel,
+           (sentinel == .tls12 && record.clientMaxVersion >= TLSVersionName.tls13)
+            || (sentinel == .tls11OrBelow && record.clientMaxVersion >= TLSVersionName.tls12) {
             flag(.downgradeSentinel, TLSAlert.illegalParameter,
                  "ServerHello.random carries the TLS 1.3 downgrade sentinel (\(sentinel == .tls12 ? "DOWNGRD\\x01" : "DOWNGRD\\x00"))")
         }

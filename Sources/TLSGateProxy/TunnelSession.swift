@@ -150,9 +150,15 @@ final class TunnelSession: @unchecked Sendable {
 
     func pump() {
         var rounds = 0
-        while rounds < 64 {
+        var progress = true
+        while progress {
+            guard rounds < ForwardSession.pumpRounds else {
+                // Still busy: yield to other sessions, then continue (no event would wake us).
+                queue.async { [self] in pump() }
+                break
+            }
             rounds += 1
-            var progress = flushClientPending()
+            progress = flushClientPending()
             switch phase {
             case .connecting:
                 break
@@ -177,8 +183,7 @@ final class TunnelSession: @unchecked Sendable {
                 return
             }
             if phase == .closed { return }
-            if !progress { break }
-            lastProgressNanos = monotonicNanos()
+            if progress { lastProgressNanos = monotonicNanos() }
         }
         updateInterest()
     }
@@ -255,7 +260,11 @@ final class TunnelSession: @unchecked Sendable {
             refuse(status: 502, code: ViolationCode.upstreamUnreachable.rawValue, violation: .upstreamUnreachable,
                    message: "connecting to \(record.host ?? "upstream") timed out")
         case .awaitingClientHello:
-            close(reason: "no TLS ClientHello within \(env.settings.clientHelloTimeout)s")
+            let why = clientBuffer.isEmpty ? "no TLS ClientHello within \(env.settings.clientHelloTimeout)s"
+                                           : "incomplete TLS ClientHello after \(env.settings.clientHelloTimeout)s"
+            record.addViolation(.notTLS, why)
+            record.decision = .deny
+            close(reason: why)
         case .awaitingServerHello:
             close(reason: "no TLS ServerHello within \(env.settings.handshakeTimeout)s")
         case .relaying:
@@ -275,7 +284,7 @@ final class TunnelSession: @unchecked Sendable {
     /// Answers the CONNECT with an HTTP error (nothing was relayed yet) and closes after it.
     func refuse(status: Int, code: String, violation: ViolationCode?, message: String) {
         if let violation { record.addViolation(violation, message) }
-        if record.decision == .allow, status == 403 { record.decision = .deny }
+        if record.decision == .allow, status == 403 || violation != nil { record.decision = .deny }
         record.status = status
         record.reason = message
         let response = ProxyResponse.error(status: status, code: code, message: message, keepAlive: false)
