@@ -66,6 +66,13 @@ struct ForwardUpstreamPolicyTests {
                                code: "legacy_tls_negotiated", dir: dir)
     }
 
+    @Test func minVersion13RefusesTLS12Upstream() throws {
+        let fx = try ProxyFixture("fwd-min13", upstreamTLSMax: "1.2") { $0.minVersion = "1.3" }
+        defer { fx.cleanup() }
+        try Self.expectRefusal(fx.gate, "\(fx.s3)/x", host: Names.s3, status: 502,
+                               code: "legacy_tls_negotiated", dir: fx.dir)
+    }
+
     @Test func untrustedCertificateIsRefused() throws {
         let dir = try TempDir("fwd-untrusted")
         defer { dir.cleanup() }
