@@ -44,6 +44,25 @@ struct ForwardConnectionTests {
         #expect(lines.count == 9, "one audit line per request (9): got \(lines.count)\n\(fx.gate.auditText)")
     }
 
+    @Test func zeroLengthBodiesKeepTheConnectionUsable() throws {
+        let fx = try ProxyFixture("fwd-zero")
+        defer { fx.cleanup() }
+        let s3 = fx.s3
+        let items: [[String: Any]] = [
+            ["method": "GET", "url": "\(s3)/bytes/0"],                    // response Content-Length: 0
+            ["method": "GET", "url": "\(s3)/bytes/1"],
+            ["method": "POST", "url": "\(s3)/echo", "body_size": 0],      // request and response CL: 0
+            ["method": "GET", "url": "\(s3)/bytes/2"],
+        ]
+        let r = try PyClient.run(["sequence", "--proxy", fx.gate.hostPort, "--spec", try Self.spec(items),
+                                  "--timeout", "10"])
+        let results = r["results"] as? [[String: Any]] ?? []
+        #expect(results.compactMap { $0["status"] as? Int } == [200, 200, 200, 200],
+                "a Content-Length: 0 exchange must end at once: \(r)\n\(fx.gate.diagnostics)")
+        #expect(results.compactMap { $0["length"] as? Int } == [0, 1, 0, 2], "\(r)")
+        #expect(r["connects"] as? Int == 1, "\(r)")
+    }
+
     @Test func headNoContentAndNotModifiedDoNotHang() throws {
         let fx = try ProxyFixture("fwd-nobody")
         defer { fx.cleanup() }

@@ -19,6 +19,7 @@ struct ForwardLargeDownloadTests {
                               "-w", "%{http_code} %{size_download}", "\(fx.s3)/bytes/\(Self.size)"],
                              timeout: 280)
         let hwm = procStatusKB(pid: pid, field: "VmHWM") ?? -1
+        print("[IntegrationTests] \(Self.size) bytes through tlsgate: VmHWM \(before) kB -> \(hwm) kB")
         #expect(!r.timedOut, "download did not finish")
         #expect(r.status == 0, "curl: \(r.stderrText)\n\(fx.gate.diagnostics)")
         let parts = r.stdoutText.split(separator: " ")

@@ -20,12 +20,12 @@ final class ProxyFixture {
 
     /// - Parameter configure: adjusts the gate's config (resolve and CA are already set).
     init(_ label: String, leafNames: [String] = Names.all, keyType: CertFactory.KeyType = .ecdsa,
-         upstreamTLSMax: String = "1.3", configure: (inout GateConfig) -> Void = { _ in }) throws {
+         upstreamTLSMax: String = "1.3", upstreamCiphers: String? = nil, configure: (inout GateConfig) -> Void = { _ in }) throws {
         dir = try TempDir(label)
         do {
             certs = try CertFactory(dir: dir)
             leaf = try certs.leaf(leafNames, keyType: keyType)
-            upstream = try Upstream(cert: leaf, dir: dir, tlsMax: upstreamTLSMax)
+            upstream = try Upstream(cert: leaf, dir: dir, tlsMax: upstreamTLSMax, ciphers: upstreamCiphers)
             var config = GateConfig(caBundle: certs.ca.cert)
             for name in Names.all + [Names.other] { config.resolve[name] = upstream.target }
             configure(&config)

@@ -7,10 +7,14 @@ final class TLSGate {
     let configPath: String
     let auditPath: String
 
+    /// Whether the audit goes to stdout (`audit.path: "-"`) rather than a file.
+    let auditToStdout: Bool
+
     /// Writes `config` into `dir` and starts tlsgate; waits (10 s) for `listening on 127.0.0.1:<port>`.
-    init(_ config: GateConfig, dir: TempDir, name: String = "tlsgate") throws {
+    init(_ config: GateConfig, dir: TempDir, name: String = "tlsgate", auditToStdout: Bool = false) throws {
         let binary = try Paths.tlsgateBinary()
-        auditPath = dir.file("\(name)-audit.jsonl")
+        self.auditToStdout = auditToStdout
+        auditPath = auditToStdout ? "-" : dir.file("\(name)-audit.jsonl")
         configPath = try dir.write("\(name).yaml", config.yaml(auditPath: auditPath))
         process = try ManagedProcess(
             name: name, program: binary,
@@ -42,7 +46,8 @@ final class TLSGate {
 
     /// The audit file's raw text.
     var auditText: String {
-        FileManager.default.contents(atPath: auditPath).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        if auditToStdout { return process.stdoutText }
+        return FileManager.default.contents(atPath: auditPath).map { String(decoding: $0, as: UTF8.self) } ?? ""
     }
 
     /// Every audit line parsed; lines that are not JSON objects come back as `.invalid`.
