@@ -55,7 +55,7 @@ let package = Package(
         .testTarget(name: "TLSGateTLSTests", dependencies: ["TLSGateTLS"], exclude: ["Fixtures"]),
         .testTarget(name: "TLSGateProxyTests", dependencies: ["TLSGateProxy"]),
         // Real processes on loopback: the built tlsgate binary, openssl s_server, curl, Python.
-        .testTarget(name: "IntegrationTests", dependencies: []),
+        .testTarget(name: "IntegrationTests", dependencies: [], exclude: ["Support"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -117,7 +117,7 @@ struct ForwardUpstreamPolicyTests {
         let fx = try ProxyFixture("fwd-unreachable") { $0.resolve["down.example.test"] = "127.0.0.1:1" }
         defer { fx.cleanup() }
         try Self.expectRefusal(fx.gate, "http://down.example.test/x", host: "down.example.test",
-                               status: 502, code: "upstream_unreachable", decision: nil, dir: fx.dir)
+                               status: 502, code: "upstream_unreachable", dir: fx.dir)
     }
 
     @Test func explicitPortIsKept() throws {

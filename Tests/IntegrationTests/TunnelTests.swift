@@ -262,11 +262,11 @@ struct TunnelTests {
         // (name, pyclient args, a policy refusal expected (deny) or just a clean close, violation code)
         let cases: [(String, [String], Bool, String?)] = [
             ("garbage", ["--kind", "garbage"], true, "not_tls"),
-            ("oversized", ["--kind", "oversized"], true, nil),
-            // A client that gives up (EOF) or stalls mid-hello is closed; nothing is relayed. Whether
-            // that is a "deny" is the proxy's call: only a clean close and an audit line are required.
-            ("truncated+EOF", ["--kind", "truncated"], false, nil),
-            ("truncated+stall", ["--kind", "truncated", "--stall"], false, nil),
+            ("oversized", ["--kind", "oversized"], true, "not_tls"),
+            // A client that gives up (EOF) or stalls mid-hello: no handshake started, so it is
+            // refused as not_tls; nothing is relayed.
+            ("truncated+EOF", ["--kind", "truncated"], true, "not_tls"),
+            ("truncated+stall", ["--kind", "truncated", "--stall"], true, "not_tls"),
         ]
         for (name, args, denied, code) in cases {
             let before = fx.gate.auditRecords().filter { $0.event == "tunnel" }.count
