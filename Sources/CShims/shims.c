@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <openssl/ssl.h>
 #include <openssl/err.h>
 #include <openssl/opensslv.h>
@@ -30,5 +31,12 @@ int tg_socket_nonblocking(int domain, int type, int protocol) { return socket(do
 int tg_pipe_nonblocking(int fds[2]) { return pipe2(fds, O_NONBLOCK | O_CLOEXEC); }
 ssize_t tg_splice(int fd_in, int fd_out, size_t len) { return splice(fd_in, NULL, fd_out, NULL, len, SPLICE_F_MOVE | SPLICE_F_NONBLOCK); }
 int tg_set_pipe_size(int fd, int size) { return fcntl(fd, F_SETPIPE_SZ, size); }
+ssize_t tg_send2(int fd, const void *a, size_t alen, const void *b, size_t blen) {
+    struct iovec iov[2] = { { (void *)a, alen }, { (void *)b, blen } };
+    struct msghdr msg = { 0 };
+    msg.msg_iov = iov;
+    msg.msg_iovlen = 2;
+    return sendmsg(fd, &msg, MSG_NOSIGNAL);
+}
 ssize_t tg_send(int fd, const void *buf, size_t len) { return send(fd, buf, len, MSG_NOSIGNAL); }
 int tg_sock_stream(void) { return SOCK_STREAM; }

@@ -98,6 +98,19 @@ public enum Posix {
         }
     }
 
+    /// `sendmsg(2)` of two buffers (gather write) with `MSG_NOSIGNAL`.
+    public static func send(_ fd: Int32, _ first: UnsafeRawPointer, _ firstCount: Int,
+                            _ second: UnsafeRawPointer, _ secondCount: Int) throws(IOError) -> IOResult<Int> {
+        while true {
+            let n = tg_send2(fd, first, firstCount, second, secondCount)
+            if n >= 0 { return .processed(n) }
+            let err = errno
+            if err == EINTR { continue }
+            if isWouldBlock(err) { return .wouldBlock }
+            throw IOError(function: "sendmsg", errno: err)
+        }
+    }
+
     /// `shutdown(fd, SHUT_WR)`: half-close, the peer reads end of stream.
     public static func shutdownWrite(_ fd: Int32) {
         _ = Glibc.shutdown(fd, Int32(SHUT_WR))

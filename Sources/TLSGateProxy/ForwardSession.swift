@@ -189,6 +189,24 @@ final class ForwardSession: @unchecked Sendable {
         var progress = false
         while clientWritable {
             if !clientPending.isEmpty {
+                let body = exchange?.responseForwardable ?? 0
+                if clientPending.hasSingleChunk, body > 0 {
+                    // A response head and the body bytes behind it: one gather write.
+                    let head = clientPending.frontCount
+                    let result = clientPending.withFront { ptr, count in
+                        sendClient(ptr, count, UnsafeRawPointer(upIn.readPointer), body)
+                    }
+                    guard let n = result else { break }
+                    let fromHead = min(n, head)
+                    clientPending.consume(fromHead)
+                    if n > fromHead {
+                        upIn.didRead(n - fromHead)
+                        exchange?.responseForwardable -= n - fromHead
+                    }
+                    exchange?.bytesOut += UInt64(n)
+                    progress = true
+                    continue
+                }
                 let result = clientPending.withFront { ptr, count in sendClient(ptr, count) }
                 guard let n = result else { break }
                 clientPending.consume(n)
@@ -207,9 +225,12 @@ final class ForwardSession: @unchecked Sendable {
         return progress
     }
 
-    private func sendClient(_ ptr: UnsafeRawPointer, _ count: Int) -> Int? {
+    private func sendClient(_ ptr: UnsafeRawPointer, _ count: Int,
+                            _ more: UnsafeRawPointer? = nil, _ moreCount: Int = 0) -> Int? {
         do {
-            switch try Posix.send(client.fd, ptr, count) {
+            let result = try more.map { more throws(IOError) in try Posix.send(client.fd, ptr, count, more, moreCount) }
+                ?? Posix.send(client.fd, ptr, count)
+            switch result {
             case .processed(let n): return n
             case .wouldBlock:
                 clientWritable = false

@@ -4,6 +4,7 @@ struct OutputQueue {
     private var offset = 0
 
     var isEmpty: Bool { chunks.isEmpty }
+    var hasSingleChunk: Bool { chunks.count == 1 }
 
     mutating func append(_ bytes: [UInt8]) {
         if !bytes.isEmpty { chunks.append(bytes) }

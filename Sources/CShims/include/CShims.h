@@ -54,6 +54,8 @@ ssize_t tg_splice(int fd_in, int fd_out, size_t len);
 int tg_set_pipe_size(int fd, int size);
 /// SOCK_STREAM is an enum member in glibc's headers that Swift imports inconsistently.
 int tg_sock_stream(void);
+/// sendmsg(2) of two buffers with MSG_NOSIGNAL: a response head and the body bytes behind it in one call.
+ssize_t tg_send2(int fd, const void *a, size_t alen, const void *b, size_t blen);
 /// send(2) with MSG_NOSIGNAL (no SIGPIPE on a closed peer).
 ssize_t tg_send(int fd, const void *buf, size_t len);
 
