@@ -8,12 +8,16 @@ struct ConfigParser {
     /// Checks that CA bundle files exist and are readable.
     var fileReadable: (String) -> String? = FileAccess.readProblem
 
-    static let topKeys = ["listen", "log_level", "tls", "upstream", "policy", "timeouts", "limits", "audit"]
+    static let topKeys = ["listen", "log_level", "tls", "upstream", "policy", "timeouts", "limits", "audit",
+                          "admin", "shutdown_grace", "allow_clients", "proxy_auth", "aws"]
     static let tlsKeys = ["min_version", "ca_bundle"]
     static let upstreamKeys = ["resolve", "connect_timeout", "handshake_timeout"]
-    static let policyKeys = ["mode", "allow_hosts", "connect_ports", "deny_private_addresses"]
+    static let policyKeys = ["mode", "allow_hosts", "connect_ports", "deny_private_addresses", "fips"]
     static let timeoutKeys = ["request_head", "idle", "client_hello", "tunnel_idle"]
-    static let limitKeys = ["max_request_head_bytes"]
+    static let limitKeys = ["max_request_head_bytes", "max_connections", "max_connections_per_client",
+                            "max_upstream_per_host"]
+    static let proxyAuthKeys = ["users_file", "realm"]
+    static let awsKeys = ["endpoints"]
     static let auditKeys = ["path"]
 
     func parse(_ root: Node?) throws(ConfigError) -> TLSGateConfig {
@@ -34,9 +38,50 @@ struct ConfigParser {
             case "timeouts":
                 try parseTimeouts(value, into: &config.timeouts)
             case "limits":
-                for (key, value) in try entries(of: value, path: "limits", allowed: Self.limitKeys) where key == "max_request_head_bytes" {
-                    let range = LimitSettings.requestHeadBytesRange
-                    config.limits.maxRequestHeadBytes = try integer(value, "limits.max_request_head_bytes", in: range)
+                for (key, value) in try entries(of: value, path: "limits", allowed: Self.limitKeys) {
+                    switch key {
+                    case "max_request_head_bytes":
+                        let range = LimitSettings.requestHeadBytesRange
+                        config.limits.maxRequestHeadBytes = try integer(value, "limits.max_request_head_bytes", in: range)
+                    case "max_connections":
+                        config.limits.maxConnections = try integer(value, "limits.max_connections", in: 1...1_000_000)
+                    case "max_connections_per_client":
+                        config.limits.maxConnectionsPerClient = try integer(value, "limits.max_connections_per_client", in: 0...1_000_000)
+                    case "max_upstream_per_host":
+                        config.limits.maxUpstreamPerHost = try integer(value, "limits.max_upstream_per_host", in: 0...1_000_000)
+                    default:
+                        break
+                    }
+                }
+            case "admin":
+                if isNull(value) {
+                    config.admin = nil
+                } else {
+                    config.admin = try parsed(value, "admin") { text throws(ValueError) in try ListenAddress(parsing: text) }
+                }
+            case "shutdown_grace":
+                config.shutdownGrace = try duration(value, "shutdown_grace")
+            case "allow_clients":
+                var blocks: [CIDR] = []
+                for (index, item) in try list(value, "allow_clients", of: "CIDR blocks").enumerated() {
+                    let path = "allow_clients[\(index)]"
+                    let text = try string(item, path, expected: "an address block such as \"10.0.0.0/8\"")
+                    do {
+                        blocks.append(try CIDR(parsing: text))
+                    } catch {
+                        throw self.error(item, "\(path): \(error.message)")
+                    }
+                }
+                config.allowClients = blocks
+            case "proxy_auth":
+                config.proxyAuth = try parseProxyAuth(value)
+            case "aws":
+                for (key, value) in try entries(of: value, path: "aws", allowed: Self.awsKeys) where key == "endpoints" {
+                    let text = try string(value, "aws.endpoints", expected: "a path to the endpoint catalog (JSON)")
+                    if let problem = fileReadable(text) {
+                        throw error(value, "aws.endpoints: cannot read \"\(text)\": \(problem)")
+                    }
+                    config.aws.endpoints = text
                 }
             case "audit":
                 for (key, value) in try entries(of: value, path: "audit", allowed: Self.auditKeys) where key == "path" {
@@ -48,7 +93,45 @@ struct ConfigParser {
                 break
             }
         }
+        try checkNotOpenProxy(config, root: root)
         return config
+    }
+
+    /// A listener reachable from other machines needs a client allowlist or authentication,
+    /// or tlsgate would be an open proxy.
+    private func checkNotOpenProxy(_ config: TLSGateConfig, root: Node) throws(ConfigError) {
+        guard !config.listen.isLoopback, config.allowClients.isEmpty, config.proxyAuth == nil else { return }
+        var node: Node? = root
+        if case .mapping(let mapping) = root {
+            node = mapping.first(where: { if case .scalar(let k) = $0.key { return k.string == "listen" } else { return false } })?.value
+        }
+        throw error(node, "listen: \(config.listen) is not a loopback address; set allow_clients (CIDR list) "
+                    + "or proxy_auth.users_file, or tlsgate would be an open proxy")
+    }
+
+    private func parseProxyAuth(_ node: Node) throws(ConfigError) -> ProxyAuthSettings? {
+        if isNull(node) { return nil }
+        var file: String?
+        var realm = "tlsgate"
+        for (key, value) in try entries(of: node, path: "proxy_auth", allowed: Self.proxyAuthKeys) {
+            switch key {
+            case "users_file":
+                let text = try string(value, "proxy_auth.users_file", expected: "a path to a users file (user:hash lines)")
+                if let problem = fileReadable(text) {
+                    throw error(value, "proxy_auth.users_file: cannot read \"\(text)\": \(problem)")
+                }
+                file = text
+            case "realm":
+                realm = try string(value, "proxy_auth.realm", expected: "a realm name")
+                guard !realm.isEmpty, realm.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }) else {
+                    throw error(value, "proxy_auth.realm: expected printable ASCII without quotes or backslashes")
+                }
+            default:
+                break
+            }
+        }
+        guard let file else { throw error(node, "proxy_auth: users_file is required") }
+        return ProxyAuthSettings(usersFile: file, realm: realm)
     }
 
     // MARK: - Sections
@@ -68,9 +151,11 @@ struct ConfigParser {
                     throw error(value, "tls.min_version: expected \"1.2\" or \"1.3\", got \"\(text)\"")
                 }
             case "ca_bundle":
-                let text = try string(value, "tls.ca_bundle", expected: "\"system\" or a path to a PEM bundle")
+                let text = try string(value, "tls.ca_bundle", expected: "\"system\", \"amazon\" or a path to a PEM bundle")
                 if text == "system" {
                     tls.caBundle = .system
+                } else if text == "amazon" {
+                    tls.caBundle = .amazon
                 } else {
                     guard !text.isEmpty else {
                         throw error(value, "tls.ca_bundle: expected \"system\" or a path to a PEM bundle, got \"\"")
@@ -155,6 +240,8 @@ struct ConfigParser {
                 policy.connectPorts = ports
             case "deny_private_addresses":
                 policy.denyPrivateAddresses = try boolean(value, "policy.deny_private_addresses")
+            case "fips":
+                policy.fips = try choice(value, "policy.fips", FIPSMode.allCases.map(\.rawValue)) { FIPSMode(rawValue: $0) }
             default:
                 break
             }

@@ -58,6 +58,12 @@ public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
+
+    /// Whether only this machine can reach the listener (127.0.0.0/8, ::1, localhost).
+    public var isLoopback: Bool {
+        if host == "localhost" { return true }
+        return IPAddress(parsing: host)?.isLoopback ?? false
+    }
 }
 
 /// A rejected value; the config parser adds the file, line and key path.
@@ -65,4 +71,5 @@ public struct ValueError: Error, Sendable, Hashable, CustomStringConvertible {
     public var message: String
     public init(_ message: String) { self.message = message }
     public var description: String { message }
+
 }

@@ -19,6 +19,17 @@ public struct TLSGateConfig: Sendable, Equatable {
     public var limits: LimitSettings
     /// `audit`: the audit log.
     public var audit: AuditSettings
+    /// `admin`: the admin listener (health, readiness, metrics, reload); nil = off.
+    public var admin: ListenAddress?
+    /// `shutdown_grace`: seconds in-flight requests and tunnels get after SIGTERM/SIGINT.
+    public var shutdownGrace: Double
+    /// `allow_clients`: client address blocks allowed to use the proxy (empty = any client that
+    /// can reach the listener, which is loopback-only by default).
+    public var allowClients: [CIDR]
+    /// `proxy_auth`: require `Proxy-Authorization: Basic` from clients; nil = off.
+    public var proxyAuth: ProxyAuthSettings?
+    /// `aws`: AWS endpoint awareness.
+    public var aws: AWSSettings
 
     public init(listen: ListenAddress = ListenAddress(host: "127.0.0.1", port: 8080),
                 logLevel: LogLevel = .info,
@@ -27,7 +38,17 @@ public struct TLSGateConfig: Sendable, Equatable {
                 policy: EgressPolicy = .default,
                 timeouts: TimeoutSettings = TimeoutSettings(),
                 limits: LimitSettings = LimitSettings(),
-                audit: AuditSettings = AuditSettings()) {
+                audit: AuditSettings = AuditSettings(),
+                admin: ListenAddress? = nil,
+                shutdownGrace: Double = 30,
+                allowClients: [CIDR] = [],
+                proxyAuth: ProxyAuthSettings? = nil,
+                aws: AWSSettings = AWSSettings()) {
+        self.admin = admin
+        self.shutdownGrace = shutdownGrace
+        self.allowClients = allowClients
+        self.proxyAuth = proxyAuth
+        self.aws = aws
         self.listen = listen
         self.logLevel = logLevel
         self.tls = tls
@@ -48,6 +69,10 @@ public struct TLSGateConfig: Sendable, Equatable {
             copy.listen = try ListenAddress(parsing: hostPort)
         } catch {
             throw ConfigError(file: "--listen", message: error.message)
+        }
+        if !copy.listen.isLoopback, copy.allowClients.isEmpty, copy.proxyAuth == nil {
+            throw ConfigError(file: "--listen", message: "\(copy.listen) is not a loopback address; set allow_clients "
+                              + "(CIDR list) or proxy_auth.users_file in the configuration, or tlsgate would be an open proxy")
         }
         return copy
     }
@@ -75,7 +100,9 @@ public enum CABundle: Sendable, Hashable {
     case system
     /// A PEM bundle file (path as written, relative to the working directory).
     case file(String)
-    // Room for more stores later (e.g. a built-in Amazon roots bundle).
+    /// Amazon Trust Services roots only (Amazon Root CA 1-4, Starfield Services Root G2), from
+    /// the `amazon-roots.pem` shipped in certs/.
+    case amazon
 }
 
 /// The `tls` section.
@@ -129,12 +156,46 @@ public struct TimeoutSettings: Sendable, Hashable {
 public struct LimitSettings: Sendable, Hashable {
     /// `max_request_head_bytes`: largest request head accepted (larger gets 431).
     public var maxRequestHeadBytes: Int
+    /// `max_connections`: client connections beyond this get 503 and are closed.
+    public var maxConnections: Int
+    /// `max_connections_per_client`: open connections per client IP; 0 = no per-client cap.
+    public var maxConnectionsPerClient: Int
+    /// `max_upstream_per_host`: concurrent upstream connections per host; 0 = no cap.
+    public var maxUpstreamPerHost: Int
 
     /// Accepted range of `max_request_head_bytes`.
     public static let requestHeadBytesRange = 1024...(1 << 20)
 
-    public init(maxRequestHeadBytes: Int = 65536) {
+    public init(maxRequestHeadBytes: Int = 65536, maxConnections: Int = 16384,
+                maxConnectionsPerClient: Int = 0, maxUpstreamPerHost: Int = 1024) {
         self.maxRequestHeadBytes = maxRequestHeadBytes
+        self.maxConnections = maxConnections
+        self.maxConnectionsPerClient = maxConnectionsPerClient
+        self.maxUpstreamPerHost = maxUpstreamPerHost
+    }
+}
+
+/// The `proxy_auth` section: Basic proxy authentication against a users file.
+public struct ProxyAuthSettings: Sendable, Hashable {
+    /// `users_file`: lines `user:HASH` with crypt(3) hashes (e.g. `openssl passwd -6`).
+    public var usersFile: String
+    /// `realm`: the realm named in `Proxy-Authenticate`.
+    public var realm: String
+
+    public init(usersFile: String, realm: String = "tlsgate") {
+        self.usersFile = usersFile
+        self.realm = realm
+    }
+}
+
+/// The `aws` section: AWS endpoint awareness.
+public struct AWSSettings: Sendable, Hashable {
+    /// `endpoints`: the endpoint catalog (JSON generated from botocore); nil = the bundled
+    /// `aws-endpoints.json` found next to the configuration file or in /etc/tlsgate.
+    public var endpoints: String?
+
+    public init(endpoints: String? = nil) {
+        self.endpoints = endpoints
     }
 }
 

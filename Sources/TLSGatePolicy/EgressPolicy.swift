@@ -9,12 +9,16 @@ public struct EgressPolicy: Sendable, Equatable {
     public var connectPorts: Set<Int>
     /// Refuse private / special addresses (after DNS), except override targets.
     public var denyPrivateAddresses: Bool
+    /// `policy.fips`: off, audit (report) or require (refuse non-FIPS AWS endpoints).
+    public var fips: FIPSMode
 
     public init(mode: PolicyMode = .enforce,
                 allowHosts: HostAllowlist = .awsDefault,
                 connectPorts: Set<Int> = [443],
-                denyPrivateAddresses: Bool = true) {
+                denyPrivateAddresses: Bool = true,
+                fips: FIPSMode = .off) {
         self.mode = mode
+        self.fips = fips
         self.allowHosts = allowHosts
         self.connectPorts = connectPorts
         self.denyPrivateAddresses = denyPrivateAddresses

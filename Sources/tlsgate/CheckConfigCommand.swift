@@ -16,13 +16,13 @@ struct CheckConfigCommand: ParsableCommand {
     func run() throws {
         do {
             let loaded = try TLSGateConfig.load(path: config)
-            _ = try TLSContext(client: ConfigMapping.tlsConfiguration(loaded))
+            _ = try TLSContext(client: ConfigMapping.tlsConfiguration(loaded, configPath: config))
             print("\(config): OK")
         } catch let error as ConfigError {
             printError(error.description)
             throw ExitCode(2)
-        } catch let error as TLSError {
-            printError("\(config): tls: \(error)")
+        } catch {
+            printError("\(config): \(error)")
             throw ExitCode(2)
         }
     }

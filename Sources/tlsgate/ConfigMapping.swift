@@ -4,11 +4,20 @@ import TLSGateTLS
 
 /// Turns the configuration file's model into what the proxy and the TLS layer take.
 enum ConfigMapping {
-    static func tlsConfiguration(_ config: TLSGateConfig) -> TLSClientConfiguration {
+    struct MissingFile: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static func tlsConfiguration(_ config: TLSGateConfig, configPath: String) throws(MissingFile) -> TLSClientConfiguration {
         let trust: TLSClientConfiguration.TrustStore
         switch config.tls.caBundle {
         case .system: trust = .system
         case .file(let path): trust = .file(path)
+        case .amazon:
+            guard let path = SharedFiles.amazonRoots(configPath: configPath) else {
+                throw MissingFile(description: "tls.ca_bundle: amazon: amazon-roots.pem not found next to the configuration, in ../certs, /etc/tlsgate or /usr/share/tlsgate")
+            }
+            trust = .file(path)
         }
         return TLSClientConfiguration(minimumVersion: minimumVersion(config), trustStore: trust)
     }

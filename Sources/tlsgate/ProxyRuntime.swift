@@ -24,7 +24,7 @@ enum ProxyRuntime {
 
         let tls: TLSContext
         do {
-            tls = try TLSContext(client: ConfigMapping.tlsConfiguration(config))
+            tls = try TLSContext(client: ConfigMapping.tlsConfiguration(config, configPath: configPath))
         } catch {
             printError("\(configPath): tls: \(error)")
             throw ExitCode(2)

@@ -122,7 +122,7 @@ private func failure(_ yaml: String, sourceLocation: SourceLocation = #_sourceLo
 
     @Test func smallForms() throws {
         #expect(try parse("listen: localhost:80").listen == ListenAddress(host: "localhost", port: 80))
-        #expect(try parse("listen: 0.0.0.0:65535").listen.port == 65535)
+        #expect(try parse("listen: 0.0.0.0:65535\nallow_clients: [10.0.0.0/8]").listen.port == 65535)
         #expect(try parse("audit:\n  path: \"-\"").audit.path == nil)
         #expect(try parse("policy:\n  connect_ports: 8443").policy.connectPorts == [8443])
         #expect(try parse("policy:\n  allow_hosts: []").policy.allowHosts.isEmpty)
@@ -283,5 +283,69 @@ private func failure(_ yaml: String, sourceLocation: SourceLocation = #_sourceLo
         #expect(Suggestion.closest(to: "loglevel", in: ConfigParser.topKeys) == "log_level")
         #expect(Suggestion.closest(to: "upsteram", in: ConfigParser.topKeys) == "upstream")
         #expect(Suggestion.closest(to: "zzz", in: ConfigParser.topKeys) == nil)
+    }
+}
+
+@Suite struct OperationsKeysTests {
+    func parse(_ yaml: String) throws -> TLSGateConfig {
+        try TLSGateConfig.parse(yaml: yaml, file: "ops.yaml")
+    }
+
+    func failure(_ yaml: String) -> ConfigError? {
+        do {
+            _ = try parse(yaml)
+            return nil
+        } catch {
+            return error as? ConfigError
+        }
+    }
+
+    @Test func defaultsAreSafe() {
+        let config = TLSGateConfig.default
+        #expect(config.admin == nil)
+        #expect(config.shutdownGrace == 30)
+        #expect(config.allowClients.isEmpty && config.proxyAuth == nil)
+        #expect(config.limits.maxConnections == 16384 && config.limits.maxConnectionsPerClient == 0)
+        #expect(config.policy.fips == .off)
+    }
+
+    @Test func newKeys() throws {
+        let config = try parse("""
+        admin: 127.0.0.1:9901
+        shutdown_grace: 5s
+        allow_clients: ["10.0.0.0/8", "fd00::/8", 192.168.1.7]
+        limits:
+          max_connections: 100
+          max_connections_per_client: 10
+          max_upstream_per_host: 4
+        policy:
+          fips: require
+        tls:
+          ca_bundle: amazon
+        """)
+        #expect(config.admin == ListenAddress(host: "127.0.0.1", port: 9901))
+        #expect(config.shutdownGrace == 5)
+        #expect(config.allowClients.map(\.description) == ["10.0.0.0/8", "fd00::/8", "192.168.1.7/32"])
+        #expect(config.limits.maxConnections == 100 && config.limits.maxConnectionsPerClient == 10)
+        #expect(config.limits.maxUpstreamPerHost == 4)
+        #expect(config.policy.fips == .require)
+        #expect(config.tls.caBundle == .amazon)
+    }
+
+    @Test func nonLoopbackListenNeedsAllowlistOrAuth() throws {
+        let error = try #require(failure("log_level: info\nlisten: 0.0.0.0:8080\n"))
+        #expect(error.line == 2)
+        #expect(error.description.contains("open proxy"))
+        #expect(try parse("listen: 0.0.0.0:8080\nallow_clients: [127.0.0.0/8]").allowClients.count == 1)
+        #expect(throws: ConfigError.self) { try TLSGateConfig.default.withListen("0.0.0.0:8080") }
+    }
+
+    @Test func badValuesNameTheKey() throws {
+        #expect(try #require(failure("allow_clients: [10.0.0.1/8]")).description.contains("host bits"))
+        #expect(try #require(failure("allow_clients: [nope]")).description.contains("allow_clients[0]"))
+        #expect(try #require(failure("policy:\n  fips: maybe")).description.contains("policy.fips"))
+        #expect(try #require(failure("proxy_auth:\n  realm: x")).description.contains("users_file is required"))
+        #expect(try #require(failure("proxy_auth:\n  users_file: /nonexistent/users")).description.contains("cannot read"))
+        #expect(try #require(failure("limits:\n  max_connections: 0")).description.contains("limits.max_connections"))
     }
 }
