@@ -4,7 +4,7 @@ SWIFT ?= swift
 CONFIG ?= config/tlsgate.yaml
 
 # System packages: build (OpenSSL headers), run (CA roots), tests (real peers).
-APT_BUILD := libssl-dev pkg-config ca-certificates
+APT_BUILD := libssl-dev libcrypt-dev pkg-config ca-certificates
 APT_TEST  := openssl curl python3 python3-pip
 PIP_TEST  := awscli moto werkzeug
 

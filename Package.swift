@@ -19,7 +19,7 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]
         ),
         // Macros the Swift importer cannot see (OpenSSL) and glibc calls it hides (accept4, splice).
-        .target(name: "CShims", dependencies: ["COpenSSL"]),
+        .target(name: "CShims", dependencies: ["COpenSSL"], linkerSettings: [.linkedLibrary("crypt")]),
 
         // Non-blocking POSIX sockets on Dispatch: syscalls, channels, buffers, resolver.
         .target(name: "TLSGateIO", dependencies: ["CShims"]),
@@ -38,7 +38,7 @@ let package = Package(
         ]),
         // Sessions: forward (re-origination) and tunnel, the listener, the server.
         .target(name: "TLSGateProxy", dependencies: [
-            "TLSGateIO", "TLSGateTLS", "TLSGateHTTP", "TLSGatePolicy", "TLSGateAudit", "TLSGateConfig",
+            "CShims", "TLSGateIO", "TLSGateTLS", "TLSGateHTTP", "TLSGatePolicy", "TLSGateAudit", "TLSGateConfig",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "tlsgate", dependencies: [

@@ -6,7 +6,26 @@
 #include <openssl/ssl.h>
 #include <openssl/err.h>
 #include <openssl/opensslv.h>
+#include <crypt.h>
+#include <stdlib.h>
+#include <string.h>
 #include "CShims.h"
+
+int tg_crypt_verify(const char *password, const char *hash) {
+    struct crypt_data *data = calloc(1, sizeof(struct crypt_data));
+    if (data == NULL) return 0;
+    const char *out = crypt_r(password, hash, data);
+    int ok = 0;
+    if (out != NULL && out[0] != '*') {
+        size_t a = strlen(out), b = strlen(hash);
+        unsigned char diff = (unsigned char)(a != b);
+        for (size_t i = 0; i < a && i < b; i++) diff |= (unsigned char)(out[i] ^ hash[i]);
+        ok = diff == 0;
+    }
+    explicit_bzero(data, sizeof(struct crypt_data));
+    free(data);
+    return ok;
+}
 
 int tg_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int version) { return (int)SSL_CTX_set_min_proto_version(ctx, version); }
 int tg_SSL_CTX_set_max_proto_version(SSL_CTX *ctx, int version) { return (int)SSL_CTX_set_max_proto_version(ctx, version); }

@@ -6,6 +6,14 @@ public enum ProxyResponse {
     /// `code` is reduced to token bytes and `message` has control bytes replaced by spaces, so neither
     /// can inject header lines.
     public static func error(status: Int, code: String, message: String, keepAlive: Bool) -> [UInt8] {
+        error(status: status, code: code, message: message, keepAlive: keepAlive, proxyAuthenticateRealm: nil)
+    }
+
+    /// The same, adding `Proxy-Authenticate: Basic realm="<realm>"` (for 407). The realm must be
+    /// printable ASCII without quotes or backslashes (the configuration checks it); other bytes
+    /// are dropped.
+    public static func error(status: Int, code: String, message: String, keepAlive: Bool,
+                             proxyAuthenticateRealm realm: String?) -> [UInt8] {
         var body: [UInt8] = []
         body.reserveCapacity(message.utf8.count + 1)
         for b in message.utf8 { body.append((b < 0x20 && b != ByteClass.htab) || b == 0x7F ? ByteClass.sp : b) }
@@ -23,6 +31,11 @@ public enum ProxyResponse {
         for b in code.utf8 where ByteClass.isTchar(b) { out.append(b); wroteCode = true }
         if !wroteCode { out.append(contentsOf: "error".utf8) }
         out.append(contentsOf: "\r\n".utf8)
+        if let realm {
+            out.append(contentsOf: "Proxy-Authenticate: Basic realm=\"".utf8)
+            for b in realm.utf8 where b >= 0x20 && b < 0x7F && b != 0x22 && b != 0x5C { out.append(b) }
+            out.append(contentsOf: "\"\r\n".utf8)
+        }
         if !keepAlive { out.append(contentsOf: "Connection: close\r\n".utf8) }
         out.append(contentsOf: "\r\n".utf8)
         out.append(contentsOf: body)

@@ -1,20 +1,40 @@
-/// A fixed-capacity byte buffer with read and write indices, allocated once and reused.
+/// A fixed-capacity byte buffer with read and write indices, reused across reads.
 ///
-/// Bytes are appended at `writerIndex` (by a socket read straight into ``writableSpace``) and
-/// consumed from `readerIndex`. ``compact()`` moves unread bytes to the front. Not thread-safe:
-/// owned by one session on one queue.
+/// Bytes are appended at `writerIndex` (by a socket read straight into ``writePointer``) and
+/// consumed from `readerIndex`. ``compact()`` moves unread bytes to the front. Memory is taken on
+/// first use and can be given back with ``releaseIfEmpty()``, so an idle connection holds none.
+/// Not thread-safe: owned by one session on one queue.
 public final class IOBuffer {
     public let capacity: Int
-    public let base: UnsafeMutableRawPointer
+    private var storage: UnsafeMutableRawPointer?
     public private(set) var readerIndex = 0
     public private(set) var writerIndex = 0
 
     public init(capacity: Int) {
         self.capacity = capacity
-        self.base = .allocate(byteCount: capacity, alignment: 16)
     }
 
-    deinit { base.deallocate() }
+    deinit { storage?.deallocate() }
+
+    /// The memory (allocated on first use).
+    @inline(__always) public var base: UnsafeMutableRawPointer {
+        if let storage { return storage }
+        let fresh = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+        storage = fresh
+        return fresh
+    }
+
+    /// Whether the memory is currently allocated.
+    public var isAllocated: Bool { storage != nil }
+
+    /// Frees the memory when no unread bytes remain (an idle connection).
+    public func releaseIfEmpty() {
+        guard readerIndex == writerIndex, let storage else { return }
+        storage.deallocate()
+        self.storage = nil
+        readerIndex = 0
+        writerIndex = 0
+    }
 
     /// Unread bytes.
     @inline(__always) public var readableCount: Int { writerIndex - readerIndex }

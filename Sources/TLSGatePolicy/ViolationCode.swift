@@ -20,6 +20,8 @@ public enum ViolationCode: String, Sendable, Hashable, CaseIterable {
     case nonFIPSEndpoint = "non_fips_endpoint"
     case unknownAWSEndpoint = "unknown_aws_endpoint"
     case sigv4ScopeMismatch = "sigv4_scope_mismatch"
+    case clientNotAllowed = "client_not_allowed"
+    case proxyAuthRequired = "proxy_auth_required"
 
     /// One human-readable line describing the violation (README, 403/502 bodies, logs).
     public var summary: String {
@@ -60,6 +62,10 @@ public enum ViolationCode: String, Sendable, Hashable, CaseIterable {
             return "the AWS endpoint is not a FIPS endpoint although FIPS endpoints are required"
         case .unknownAWSEndpoint:
             return "the host is not a recognised AWS service endpoint"
+        case .clientNotAllowed:
+            return "the client address is not in allow_clients"
+        case .proxyAuthRequired:
+            return "the client sent no valid Proxy-Authorization credentials"
         case .sigv4ScopeMismatch:
             return "the SigV4 credential scope (region/service) does not match the endpoint"
         }

@@ -12,6 +12,10 @@ extension ForwardSession {
     func beginRequest(_ head: HTTPRequestHead, headBytes: Int) {
         let now = monotonicNanos()
         lastProgressNanos = now
+        if let auth = env.auth, auth.authenticate(head.headers.first("proxy-authorization")) == nil {
+            refuseUnauthenticated(head, headBytes: headBytes, realm: auth.realm)
+            return
+        }
         if head.isConnect {
             handOffToTunnel(head, headBytes: headBytes)
             return
@@ -87,6 +91,12 @@ extension ForwardSession {
     // MARK: - Upstream connection
 
     private func connectUpstream(host: String, port: Int) {
+        guard env.upstreamSlots.acquire(host, limit: env.settings.maxUpstreamPerHost) else {
+            failExchange(status: 503, code: "upstream_busy", violation: nil,
+                         message: "\(host) already has \(env.settings.maxUpstreamPerHost) upstream connections (limits.max_upstream_per_host)")
+            return
+        }
+        upstreamSlotHost = host
         phase = .connecting
         timer.arm(after: env.settings.connectTimeout)
         let connector = UpstreamConnector(queue: queue, host: host, port: port, settings: env.settings) { [self] result in
@@ -406,7 +416,7 @@ extension ForwardSession {
             if case .untilClose? = ex.responseFraming { return false }
             return true
         }()
-        let keepClient = ex.head.keepAlive && (ex.responseHead?.keepAlive ?? false) && framingOK && !clientEOF
+        let keepClient = ex.head.keepAlive && (ex.responseHead?.keepAlive ?? false) && framingOK && !clientEOF && !draining
         let keepUpstream = (ex.responseHead?.keepAlive ?? false) && framingOK && !(upstream?.eof ?? true)
         if !keepUpstream { dropUpstream(sendCloseNotify: true) }
         upIn.clear()
@@ -417,6 +427,7 @@ extension ForwardSession {
         }
         phase = .readingHead
         headDeadlineArmed = !clientIn.isEmpty
+        clientIn.releaseIfEmpty()   // an idle keep-alive connection holds no buffer memory
         timer.arm(after: clientIn.isEmpty ? env.settings.idleTimeout : env.settings.requestHeadTimeout)
     }
 
@@ -446,7 +457,39 @@ extension ForwardSession {
         dropUpstream(sendCloseNotify: true)
         let tunnel = TunnelSession(env: env, queue: queue, client: client, clientAddress: clientAddress,
                                    leftover: clientIn, onClose: onClose)
+        slot?.session = tunnel
         tunnel.start(head, headBytes: headBytes)
+    }
+
+    /// 407 with `Proxy-Authenticate`, audited; the client may retry with credentials.
+    private func refuseUnauthenticated(_ head: HTTPRequestHead, headBytes: Int, realm: String) {
+        let message = "proxy authentication required"
+        let response = ProxyResponse.error(status: 407, code: ViolationCode.proxyAuthRequired.rawValue, message: message,
+                                           keepAlive: false, proxyAuthenticateRealm: realm)
+        clientPending.append(response)
+        phase = .closingAfterFlush
+        timer.arm(after: 5)
+        var record = AuditRecord(event: .request, mode: head.isConnect ? .tunnel : .forward)
+        record.client = clientAddress.description
+        if let uri = AbsoluteURI.parse(head.target) {
+            record.host = HostName.normalize(uri.host)
+            record.path = Redaction.redactTarget(uri.pathAndQuery)
+        } else if let authority = Authority.parse(head.target) {
+            record.host = HostName.normalize(authority.host)
+            record.port = authority.port
+        }
+        record.method = head.method
+        record.status = 407
+        record.decision = .deny
+        record.violations = [ViolationCode.proxyAuthRequired.rawValue]
+        record.reason = message
+        record.bytesIn = headBytes
+        record.bytesOut = response.count
+        record.durationMs = 0
+        env.audit.write(record)
+        var violation = record
+        violation.event = .violation
+        env.audit.write(violation)
     }
 
     /// Refuses a head that could not be parsed: 400 (or 431), audit line, close after flush.

@@ -14,7 +14,7 @@ import TLSGateTLS
 /// progress it can in every direction, remembering which side last reported would-block, and then
 /// sets read/write interest so the event sources wake it again. Backpressure falls out of that:
 /// a side is only read while the buffer it fills has room.
-final class ForwardSession: @unchecked Sendable {
+final class ForwardSession: DrainableSession, @unchecked Sendable {
     enum Phase {
         case readingHead
         case connecting
@@ -33,7 +33,13 @@ final class ForwardSession: @unchecked Sendable {
     let queue: DispatchQueue
     let client: SocketChannel
     let clientAddress: SocketAddress
+    /// The server's record of this connection (nil for a refused connection).
+    let slot: ConnectionSlot?
     let onClose: @Sendable () -> Void
+    /// Shutting down: no keep-alive after the current exchange.
+    var draining = false
+    /// The upstream host holding one of `limits.max_upstream_per_host` slots, if any.
+    var upstreamSlotHost: String?
 
     let clientIn: IOBuffer
     var clientPending = OutputQueue()
@@ -59,11 +65,12 @@ final class ForwardSession: @unchecked Sendable {
     static let pumpRounds = 64
 
     init(env: ProxyEnvironment, queue: DispatchQueue, fd: Int32, clientAddress: SocketAddress,
-         onClose: @escaping @Sendable () -> Void) {
+         slot: ConnectionSlot?, onClose: @escaping @Sendable () -> Void) {
         self.env = env
         self.queue = queue
         self.client = SocketChannel(fd: fd, queue: queue)
         self.clientAddress = clientAddress
+        self.slot = slot
         self.onClose = onClose
         self.clientIn = IOBuffer(capacity: max(Self.bufferSize, env.settings.maxRequestHeadBytes + 1))
         self.upIn = IOBuffer(capacity: Self.bufferSize)
@@ -79,6 +86,25 @@ final class ForwardSession: @unchecked Sendable {
         timer.arm(after: env.settings.requestHeadTimeout)
         headDeadlineArmed = true
         pump()
+    }
+
+    /// Serves a connection that was not admitted: the error response, then a graceful close.
+    func startRejected(status: Int, code: String, message: String) {
+        timer = SessionTimer(queue: queue) { [self] in timerFired(); pump() }
+        client.setHandlers(readable: { [self] in clientReadable = true; pump() },
+                           writable: { [self] in clientWritable = true; pump() })
+        respondError(status: status, code: code, message: message)
+        pump()
+    }
+
+    func drain() {
+        draining = true
+        if phase == .readingHead && clientIn.isEmpty { close() }
+    }
+
+    func closeNow() {
+        if phase == .handedOff { return }
+        abort(reason: "tlsgate shut down (shutdown_grace over)")
     }
 
     // MARK: - The pump
@@ -389,5 +415,10 @@ final class ForwardSession: @unchecked Sendable {
         upstream = nil
         upPending.removeAll()
         upIn.clear()
+        upIn.releaseIfEmpty()
+        if let host = upstreamSlotHost {
+            upstreamSlotHost = nil
+            env.upstreamSlots.release(host)
+        }
     }
 }

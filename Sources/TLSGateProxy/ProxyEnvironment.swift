@@ -2,18 +2,26 @@ import Logging
 import TLSGateAudit
 import TLSGateTLS
 
-/// What every session shares: settings, the upstream TLS context, the audit log and a logger.
-/// Immutable; a reload builds a new one and new sessions pick it up.
+/// What every session shares: settings, the upstream TLS context, the audit log, a logger, and
+/// the server-wide state that outlives reloads (upstream slots). Immutable; a reload builds a new
+/// one and new sessions pick it up, while running sessions keep the one they started with.
 public final class ProxyEnvironment: Sendable {
     public let settings: ProxySettings
     public let tls: TLSContext
     public let audit: AuditLog
     public let logger: Logger
+    /// `proxy_auth`; nil = no authentication.
+    public let auth: ProxyAuthenticator?
+    /// Per-host upstream connection counts, shared across reloads.
+    public let upstreamSlots: UpstreamSlots
 
-    public init(settings: ProxySettings, tls: TLSContext, audit: AuditLog, logger: Logger) {
+    public init(settings: ProxySettings, tls: TLSContext, audit: AuditLog, logger: Logger,
+                auth: ProxyAuthenticator? = nil, upstreamSlots: UpstreamSlots = UpstreamSlots()) {
         self.settings = settings
         self.tls = tls
         self.audit = audit
         self.logger = logger
+        self.auth = auth
+        self.upstreamSlots = upstreamSlots
     }
 }

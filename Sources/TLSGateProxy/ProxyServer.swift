@@ -1,22 +1,26 @@
 import Dispatch
 import Glibc
 import Logging
+import TLSGateAudit
+import TLSGateHTTP
 import TLSGateIO
+import TLSGatePolicy
 
-/// The listening proxy: accepts client connections and gives each its own serial queue and
-/// session. Sessions spread over the machine's cores through Dispatch's global pool.
+/// The listening proxy: admits client connections (allowlist, limits) and gives each a session
+/// on one of the event-loop queues (one per core).
 public final class ProxyServer: @unchecked Sendable {
     private let listener: Listener
     private let acceptQueue = DispatchQueue(label: "tlsgate.accept")
     private let environmentLock = Lock()
     private var environment: ProxyEnvironment
-    private let counters = Lock()
-    private var openConnections = 0
-    private var totalConnections = 0
+    private let registry = ConnectionRegistry()
     /// One serial queue per core: sessions are spread over them, and a busy loop queue drains
     /// many sessions' events per thread wake-up instead of handing each event to a new thread.
     private let loops: [DispatchQueue]
     private var nextLoop = 0
+    private let stateLock = Lock()
+    private var draining = false
+    private var lastRejectLog: UInt64 = 0
 
     /// The address actually listened on (resolves port 0).
     public var boundAddress: SocketAddress { listener.boundAddress }
@@ -46,28 +50,81 @@ public final class ProxyServer: @unchecked Sendable {
 
     public var currentEnvironment: ProxyEnvironment { environmentLock.withLock { environment } }
 
-    public var connectionCount: Int { counters.withLock { openConnections } }
+    /// Open client connections (forward sessions and tunnels).
+    public var connectionCount: Int { registry.count }
 
-    /// Stops accepting; sessions in progress continue.
-    public func stopAccepting() {
+    public var isDraining: Bool { stateLock.withLock { draining } }
+
+    /// Graceful shutdown, step 1: stop accepting; idle keep-alive connections close now, busy ones
+    /// after their current exchange; tunnels run on.
+    public func startDraining() {
+        stateLock.withLock { draining = true }
         listener.stop()
+        registry.drainAll()
+    }
+
+    /// Graceful shutdown, step 2 (grace period over): close everything still open; each session
+    /// writes its audit line as it closes.
+    public func closeAll() {
+        registry.closeAll()
     }
 
     private func accept(_ fd: Int32, _ address: SocketAddress) {
         let env = currentEnvironment
-        counters.withLock {
-            openConnections += 1
-            totalConnections += 1
-        }
-        // accept() runs on the serial accept queue, so the round-robin needs no lock.
-        // Sessions run directly on their loop queue (an event loop per core): no per-session
-        // queue layer for Dispatch to wake, and every session on a loop is serialized with the
-        // others, which is safe because nothing in a session blocks.
-        let queue = loops[nextLoop % loops.count]
+        let queue = loops[nextLoop % loops.count]   // accept() runs on the serial accept queue
         nextLoop &+= 1
-        let session = ForwardSession(env: env, queue: queue, fd: fd, clientAddress: address) { [self] in
-            counters.withLock { openConnections -= 1 }
+        let ip = IPAddress(bytes: address.ipBytes)
+        let slot = ConnectionSlot(client: ip, queue: queue)
+        let settings = env.settings
+
+        if !settings.allowClients.isEmpty, !(ip.map { ip in settings.allowClients.contains { $0.contains(ip) } } ?? false) {
+            reject(fd, address, env: env, queue: queue, status: 403, code: .clientNotAllowed,
+                   message: "client \(address.ipString) is not in allow_clients")
+            return
         }
+        if isDraining {
+            reject(fd, address, env: env, queue: queue, status: 503, code: nil, message: "tlsgate is shutting down")
+            return
+        }
+        switch registry.admit(slot, maxTotal: settings.maxConnections, maxPerClient: settings.maxConnectionsPerClient) {
+        case .admitted:
+            break
+        case .overTotal:
+            reject(fd, address, env: env, queue: queue, status: 503, code: nil,
+                   message: "too many connections (limits.max_connections = \(settings.maxConnections))")
+            return
+        case .overPerClient:
+            reject(fd, address, env: env, queue: queue, status: 503, code: nil,
+                   message: "too many connections from \(address.ipString) (limits.max_connections_per_client = \(settings.maxConnectionsPerClient))")
+            return
+        }
+        let registry = self.registry
+        let session = ForwardSession(env: env, queue: queue, fd: fd, clientAddress: address, slot: slot) {
+            registry.remove(slot)
+        }
+        slot.session = session
         queue.async { session.start() }
+    }
+
+    /// Answers a connection that is not admitted with an error, logs it (rate-limited) and
+    /// audits it, then closes it gracefully.
+    private func reject(_ fd: Int32, _ address: SocketAddress, env: ProxyEnvironment, queue: DispatchQueue,
+                        status: Int, code: ViolationCode?, message: String) {
+        let now = monotonicNanos()
+        if now &- lastRejectLog > 1_000_000_000 {
+            lastRejectLog = now
+            env.logger.warning("connection refused", metadata: ["client": "\(address)", "reason": "\(message)"])
+        }
+        var record = AuditRecord(event: .request, mode: .forward)
+        record.client = address.description
+        record.status = status
+        record.decision = .deny
+        record.violations = code.map { [$0.rawValue] } ?? []
+        record.reason = message
+        env.audit.write(record)
+        let session = ForwardSession(env: env, queue: queue, fd: fd, clientAddress: address, slot: nil) {}
+        queue.async {
+            session.startRejected(status: status, code: code?.rawValue ?? "connection_limit", message: message)
+        }
     }
 }

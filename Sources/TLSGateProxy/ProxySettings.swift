@@ -23,11 +23,25 @@ public struct ProxySettings: Sendable {
     public var tunnelIdleTimeout: Double
     /// Largest request head accepted (431 beyond).
     public var maxRequestHeadBytes: Int
+    /// Client connections beyond this get 503.
+    public var maxConnections: Int
+    /// Open connections per client address (0 = no cap).
+    public var maxConnectionsPerClient: Int
+    /// Concurrent upstream connections per host (0 = no cap).
+    public var maxUpstreamPerHost: Int
+    /// Client address blocks allowed (empty = any client that reaches the listener).
+    public var allowClients: [CIDR]
 
     public init(policy: EgressPolicy = .default, overrides: ResolveOverrides = ResolveOverrides(),
                 minimumTLS: TLSProtocolVersion = .tls12, connectTimeout: Double = 10, handshakeTimeout: Double = 10,
                 requestHeadTimeout: Double = 30, idleTimeout: Double = 60, clientHelloTimeout: Double = 10,
-                tunnelIdleTimeout: Double = 300, maxRequestHeadBytes: Int = 65536) {
+                tunnelIdleTimeout: Double = 300, maxRequestHeadBytes: Int = 65536,
+                maxConnections: Int = 16384, maxConnectionsPerClient: Int = 0, maxUpstreamPerHost: Int = 1024,
+                allowClients: [CIDR] = []) {
+        self.maxConnections = maxConnections
+        self.maxConnectionsPerClient = maxConnectionsPerClient
+        self.maxUpstreamPerHost = maxUpstreamPerHost
+        self.allowClients = allowClients
         self.policy = policy
         self.overrides = overrides
         self.minimumTLS = minimumTLS

@@ -9,7 +9,7 @@ import TLSGateTLS
 /// A CONNECT tunnel: policy check, connect, `200`, then the TLS ClientHello and ServerHello are
 /// read and checked (version floor, fallback SCSV, SNI = CONNECT host, downgrade sentinel, cipher)
 /// before any byte of them is passed on. After the hellos the bytes are relayed unchanged.
-final class TunnelSession: @unchecked Sendable {
+final class TunnelSession: DrainableSession, @unchecked Sendable {
     enum Phase {
         case connecting
         case awaitingClientHello
@@ -47,6 +47,8 @@ final class TunnelSession: @unchecked Sendable {
     var record: TunnelRecord
 
     static let pipes = SplicePipePool()
+    /// The upstream host holding one of `limits.max_upstream_per_host` slots, if any.
+    var upstreamSlotHost: String?
 
     init(env: ProxyEnvironment, queue: DispatchQueue, client: SocketChannel, clientAddress: SocketAddress,
          leftover: IOBuffer, onClose: @escaping @Sendable () -> Void) {
@@ -78,6 +80,12 @@ final class TunnelSession: @unchecked Sendable {
             refuse(status: 403, code: refusal.code.rawValue, violation: nil, message: refusal.message)
             return
         }
+        guard env.upstreamSlots.acquire(record.host!, limit: env.settings.maxUpstreamPerHost) else {
+            refuse(status: 503, code: "upstream_busy", violation: nil,
+                   message: "\(record.host!) already has \(env.settings.maxUpstreamPerHost) upstream connections (limits.max_upstream_per_host)")
+            return
+        }
+        upstreamSlotHost = record.host
         phase = .connecting
         timer.arm(after: env.settings.connectTimeout)
         let connector = UpstreamConnector(queue: queue, host: record.host!, port: authority.port, settings: env.settings) { [self] result in
@@ -308,9 +316,20 @@ final class TunnelSession: @unchecked Sendable {
         close(reason: reason)
     }
 
+    /// Tunnels are long-lived and end-to-end: draining lets them run until the grace period ends.
+    func drain() {}
+
+    func closeNow() {
+        close(reason: "tlsgate shut down (shutdown_grace over)")
+    }
+
     func close(reason: String?) {
         guard phase != .closed else { return }
         phase = .closed
+        if let host = upstreamSlotHost {
+            upstreamSlotHost = nil
+            env.upstreamSlots.release(host)
+        }
         if let reason, record.reason == nil { record.reason = reason }
         connector?.cancel()
         connector = nil

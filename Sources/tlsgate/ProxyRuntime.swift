@@ -8,88 +8,184 @@ import TLSGateIO
 import TLSGateProxy
 import TLSGateTLS
 
-/// Start-up and shutdown of a running proxy. Kept out of top-level code on purpose: Dispatch
-/// sources created in `main`-actor code trap when they fire.
-enum ProxyRuntime {
-    nonisolated static func run(config: TLSGateConfig, configPath: String) throws {
-        signal(SIGPIPE, SIG_IGN)
-        raiseDescriptorLimit()
+/// A running proxy: start-up, reload and shutdown. Kept out of top-level code on purpose:
+/// Dispatch sources created in `main`-actor code trap when they fire.
+final class ProxyRuntime: @unchecked Sendable {
+    let configPath: String
+    let listenOverride: String?
+    let logger: Logger
+    let audit: AuditLog
+    let server: ProxyServer
+    let upstreamSlots: UpstreamSlots
+    private let control = DispatchQueue(label: "tlsgate.control")
+    private var config: TLSGateConfig
+    private var signalSources: [DispatchSourceSignal] = []
+    private var shuttingDown = false
+
+    struct StartupError: Error, CustomStringConvertible {
+        let description: String
+        let exitCode: Int32
+    }
+
+    /// Everything a configuration turns into, built before it is used so a bad file changes nothing.
+    static func environment(for config: TLSGateConfig, configPath: String, audit: AuditLog, logger: Logger,
+                            upstreamSlots: UpstreamSlots) throws -> ProxyEnvironment {
+        let tls = try TLSContext(client: ConfigMapping.tlsConfiguration(config, configPath: configPath))
+        let auth = try config.proxyAuth.map { try ProxyAuthenticator(usersFile: $0.usersFile, realm: $0.realm) }
+        return ProxyEnvironment(settings: ConfigMapping.proxySettings(config), tls: tls, audit: audit, logger: logger,
+                                auth: auth, upstreamSlots: upstreamSlots)
+    }
+
+    init(config: TLSGateConfig, configPath: String, listenOverride: String?) throws(StartupError) {
+        self.config = config
+        self.configPath = configPath
+        self.listenOverride = listenOverride
         let level = Logger.Level(rawValue: config.logLevel.rawValue) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
-        let logger = Logger(label: "tlsgate")
-
-        let tls: TLSContext
-        do {
-            tls = try TLSContext(client: ConfigMapping.tlsConfiguration(config, configPath: configPath))
-        } catch {
-            printError("\(configPath): tls: \(error)")
-            throw ExitCode(2)
-        }
-        let audit: AuditLog
+        logger = Logger(label: "tlsgate")
         do {
             audit = try AuditLog(path: config.audit.path)
         } catch {
-            printError("\(configPath): audit.path: \(error)")
-            throw ExitCode(2)
+            throw StartupError(description: "\(configPath): audit.path: \(error)", exitCode: 2)
         }
-        guard let address = SocketAddress(ip: config.listen.host == "localhost" ? "127.0.0.1" : config.listen.host,
-                                          port: config.listen.port) else {
-            printError("\(configPath): listen: '\(config.listen)' is not a numeric IP address and port")
-            throw ExitCode(2)
+        upstreamSlots = UpstreamSlots()
+        let env: ProxyEnvironment
+        do {
+            env = try Self.environment(for: config, configPath: configPath, audit: audit, logger: logger, upstreamSlots: upstreamSlots)
+        } catch {
+            throw StartupError(description: "\(configPath): \(error)", exitCode: 2)
         }
-        let env = ProxyEnvironment(settings: ConfigMapping.proxySettings(config), tls: tls, audit: audit, logger: logger)
-        let server: ProxyServer
+        let host = config.listen.host == "localhost" ? "127.0.0.1" : config.listen.host
+        guard let address = SocketAddress(ip: host, port: config.listen.port) else {
+            throw StartupError(description: "\(configPath): listen: '\(config.listen)' is not a numeric IP address and port", exitCode: 2)
+        }
         do {
             server = try ProxyServer(listen: address, environment: env)
         } catch {
-            printError("cannot listen on \(config.listen): \(error)")
-            throw ExitCode(1)
+            throw StartupError(description: "cannot listen on \(config.listen): \(error)", exitCode: 1)
         }
+    }
+
+    nonisolated static func run(config: TLSGateConfig, configPath: String, listenOverride: String?) throws {
+        signal(SIGPIPE, SIG_IGN)
+        raiseDescriptorLimit()
+        let runtime: ProxyRuntime
+        do {
+            runtime = try ProxyRuntime(config: config, configPath: configPath, listenOverride: listenOverride)
+        } catch {
+            printError(error.description)
+            throw ExitCode(error.exitCode)
+        }
+        runtime.start()
+        dispatchMain()
+    }
+
+    private func start() {
         server.start()
         logger.info("listening on \(server.boundAddress)", metadata: [
             "tls.min_version": "\(config.tls.minVersion.rawValue)",
             "openssl": "\(TLSContext.libraryVersion)",
             "policy.mode": "\(config.policy.mode.rawValue)",
         ])
-        installShutdownSignals(server: server, audit: audit, logger: logger)
-        dispatchMain()
+        installSignals()
     }
 
-    /// SIGTERM/SIGINT: stop accepting, let sessions finish (bounded), flush the audit log, exit 0.
-    nonisolated static func installShutdownSignals(server: ProxyServer, audit: AuditLog, logger: Logger) {
-        let queue = DispatchQueue(label: "tlsgate.signals")
-        for sig in [SIGTERM, SIGINT] {
+    // MARK: - Signals
+
+    private func installSignals() {
+        for sig in [SIGTERM, SIGINT, SIGHUP] {
             signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
-            source.setEventHandler {
-                logger.info("shutting down", metadata: ["signal": "\(sig)", "connections": "\(server.connectionCount)"])
-                server.stopAccepting()
-                drain(server: server, audit: audit, queue: queue, deadline: DispatchTime.now() + 30)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: control)
+            source.setEventHandler { [self] in
+                if sig == SIGHUP { _ = reload(trigger: "SIGHUP") } else { shutdown(signal: sig) }
             }
             source.resume()
             signalSources.append(source)
         }
     }
 
-    /// Polls until the last session ends (or the grace period is over), then flushes and exits.
-    nonisolated static func drain(server: ProxyServer, audit: AuditLog, queue: DispatchQueue, deadline: DispatchTime) {
-        if server.connectionCount == 0 || DispatchTime.now() >= deadline {
-            audit.flush()
-            exit(0)
+    // MARK: - Reload
+
+    /// Re-reads the configuration; on any error the running policy stays. Runs on `control`.
+    func reload(trigger: String) -> Result<String, ReloadError> {
+        var record = AuditRecord(event: .configReload)
+        record.reason = trigger
+        do {
+            var fresh = try TLSGateConfig.load(path: configPath)
+            if let listenOverride { fresh = try fresh.withListen(listenOverride) }
+            var notes: [String] = []
+            if fresh.listen != config.listen { notes.append("listen change needs a restart") }
+            if fresh.audit.path != config.audit.path { notes.append("audit.path change needs a restart") }
+            if fresh.admin != config.admin { notes.append("admin change needs a restart") }
+            let env = try Self.environment(for: fresh, configPath: configPath, audit: audit, logger: logger, upstreamSlots: upstreamSlots)
+            server.replaceEnvironment(env)
+            config = fresh
+            let message = "configuration reloaded" + (notes.isEmpty ? "" : " (\(notes.joined(separator: "; ")))")
+            logger.notice("\(message)", metadata: ["trigger": "\(trigger)"])
+            record.decision = .allow
+            record.status = 200
+            record.reason = "\(trigger): \(message)"
+            audit.write(record)
+            return .success(message)
+        } catch {
+            let message = "\(error)"
+            logger.error("configuration reload failed; the previous configuration stays in force", metadata: ["error": "\(message)"])
+            record.decision = .deny
+            record.status = 500
+            record.reason = "\(trigger): \(message)"
+            audit.write(record)
+            return .failure(ReloadError(description: message))
         }
-        queue.asyncAfter(deadline: .now() + .milliseconds(50)) { drain(server: server, audit: audit, queue: queue, deadline: deadline) }
     }
 
-    nonisolated(unsafe) static var signalSources: [DispatchSourceSignal] = []
+    struct ReloadError: Error, CustomStringConvertible {
+        let description: String
+    }
 
-    /// Many tunnels need many descriptors: take the hard limit.
+    // MARK: - Shutdown
+
+    /// SIGTERM/SIGINT: stop accepting, let in-flight work finish within shutdown_grace, close the
+    /// rest, flush and fsync the audit log, exit 0. Runs on `control`.
+    private func shutdown(signal sig: Int32) {
+        guard !shuttingDown else { return }
+        shuttingDown = true
+        logger.info("shutting down", metadata: ["signal": "\(sig)", "connections": "\(server.connectionCount)",
+                                                "grace": "\(config.shutdownGrace)s"])
+        server.startDraining()
+        let deadline = monotonicNow() + UInt64(config.shutdownGrace * 1e9)
+        waitForSessions(until: deadline) { [self] in
+            server.closeAll()
+            // Closing sessions write their audit lines on their own queues: give them a moment.
+            waitForSessions(until: monotonicNow() + 2_000_000_000) { [self] in
+                audit.flush()
+                logger.info("stopped", metadata: ["audit_lines": "\(audit.linesWritten)"])
+                exit(0)
+            }
+        }
+    }
+
+    private func waitForSessions(until deadline: UInt64, then next: @escaping @Sendable () -> Void) {
+        if server.connectionCount == 0 || monotonicNow() >= deadline {
+            next()
+            return
+        }
+        control.asyncAfter(deadline: .now() + .milliseconds(20)) { [self] in waitForSessions(until: deadline, then: next) }
+    }
+
+    private func monotonicNow() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+    /// Many tunnels need many descriptors: take the hard limit (root may raise it further).
     static func raiseDescriptorLimit() {
         var limit = rlimit()
-        if getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max {
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
+        var wanted = limit
+        wanted.rlim_cur = max(limit.rlim_max, 1 << 20)
+        wanted.rlim_max = wanted.rlim_cur
+        if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &wanted) != 0, limit.rlim_cur < limit.rlim_max {
             limit.rlim_cur = limit.rlim_max
             _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
         }

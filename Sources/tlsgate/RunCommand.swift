@@ -37,6 +37,6 @@ struct RunCommand: ParsableCommand {
             printError(error.description)
             throw ExitCode(2)
         }
-        try ProxyRuntime.run(config: loaded, configPath: config)
+        try ProxyRuntime.run(config: loaded, configPath: config, listenOverride: listen)
     }
 }

@@ -36,3 +36,19 @@ import Testing
         #expect(SocketAddress(ip: "127.0.0.1", port: 70000) == nil)
     }
 }
+
+@Suite struct IOBufferMemoryTests {
+    @Test func memoryIsTakenOnFirstUseAndGivenBackWhenEmpty() {
+        let buffer = IOBuffer(capacity: 1024)
+        #expect(!buffer.isAllocated)
+        buffer.append([1, 2, 3])
+        #expect(buffer.isAllocated)
+        buffer.releaseIfEmpty()
+        #expect(buffer.isAllocated, "unread bytes keep the memory")
+        buffer.didRead(3)
+        buffer.releaseIfEmpty()
+        #expect(!buffer.isAllocated)
+        buffer.append([9])
+        #expect(Array(buffer.readableBytes) == [9])
+    }
+}

@@ -75,7 +75,8 @@ import Testing
                         "cert_name_mismatch", "legacy_tls_negotiated", "legacy_tls_offered",
                         "upstream_unreachable", "tls_fallback_scsv", "sni_mismatch", "sni_missing",
                         "sni_ip_literal", "not_tls", "downgrade_sentinel", "weak_cipher", "handshake_alert",
-                        "non_fips_endpoint", "unknown_aws_endpoint", "sigv4_scope_mismatch"])
+                        "non_fips_endpoint", "unknown_aws_endpoint", "sigv4_scope_mismatch",
+                        "client_not_allowed", "proxy_auth_required"])
         for code in ViolationCode.allCases {
             #expect(!code.summary.isEmpty && !code.summary.contains("\n"))
         }

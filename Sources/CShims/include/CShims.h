@@ -59,4 +59,11 @@ ssize_t tg_send2(int fd, const void *a, size_t alen, const void *b, size_t blen)
 /// send(2) with MSG_NOSIGNAL (no SIGPIPE on a closed peer).
 ssize_t tg_send(int fd, const void *buf, size_t len);
 
+
+// ---- libcrypt ----
+
+/// crypt_r(3) check of `password` against a crypt hash ($6$, $5$, $y$, $2b$...), constant-time
+/// compare. Returns 1 on a match, 0 otherwise (including unsupported hashes).
+int tg_crypt_verify(const char *password, const char *hash);
+
 #endif
