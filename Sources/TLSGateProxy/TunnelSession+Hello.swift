@@ -197,6 +197,9 @@ extension TunnelSession {
         }
         if CipherSuiteInfo.isWeak(hello.cipherSuite, minVersion13: minimum == .tls13) {
             flag(.weakCipher, TLSAlert.insufficientSecurity, "server chose weak cipher \(CipherSuiteInfo.name(hello.cipherSuite))")
+        } else if env.settings.policy.fips != .off, !CipherSuiteInfo.isFIPSApproved(hello.cipherSuite) {
+            flag(.weakCipher, TLSAlert.insufficientSecurity,
+                 "server chose \(CipherSuiteInfo.name(hello.cipherSuite)), outside the FIPS profile (AES-GCM with ECDHE, or TLS 1.3 AES-GCM)")
         }
         if let alert {
             if env.settings.policy.mode == .enforce || record.violations.contains(.legacyTLSNegotiated) {
