@@ -115,6 +115,7 @@ extension TunnelSession {
         let hellos = IOBuffer(capacity: max(clientBuffer.readableCount, 1))
         hellos.append(clientBuffer.readableBytes)
         clientBuffer.clear()
+        clientBuffer.releaseIfEmpty()   // an idle tunnel holds no buffer memory
         toUpstream.pending = hellos
         serverBuffer = IOBuffer(capacity: 2 * ServerHelloParser.maxBufferedBytes)
         phase = .awaitingServerHello
@@ -232,6 +233,7 @@ extension TunnelSession {
             let rest = IOBuffer(capacity: clientBuffer.readableCount)
             rest.append(clientBuffer.readableBytes)
             clientBuffer.clear()
+            clientBuffer.releaseIfEmpty()   // an idle tunnel holds no buffer memory
             toUpstream.pending = rest
         }
         phase = .relaying
