@@ -28,6 +28,13 @@ struct ForwardExchange {
     /// Whether any byte of the final response has been queued for the client.
     var responseStarted = false
 
+    /// The request went to a connection that served an earlier request (kept or pooled).
+    var reusedUpstream = false
+    /// Already retried once on a fresh connection.
+    var retried = false
+    /// The request has no body (so it can be sent again as it is).
+    let bodyless: Bool
+
     var bytesIn: UInt64
     var bytesOut: UInt64 = 0
     var violations: [ViolationCode] = []
@@ -41,6 +48,7 @@ struct ForwardExchange {
         self.port = port
         self.startedNanos = startedNanos
         self.requestTracker = BodyTracker(framing)
+        self.bodyless = framing == .none || framing == .contentLength(0)
         self.requestComplete = requestTracker.isComplete   // no body, or Content-Length: 0
         self.responseParser = HTTPHeadParser(maxHeadBytes: 64 * 1024)
         self.bytesIn = UInt64(headBytes)

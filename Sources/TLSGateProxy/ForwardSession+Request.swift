@@ -63,10 +63,16 @@ extension ForwardSession {
         trackRequestBody()
 
         if let up = upstream, up.host == host, up.port == port, !up.eof, !up.channel.isClosed {
+            exchange?.reusedUpstream = true
             startExchange()
         } else {
-            dropUpstream(sendCloseNotify: true)
-            connectUpstream(host: host, port: port)
+            releaseUpstream()
+            if adoptPooledUpstream(host: host, port: port) {
+                exchange?.reusedUpstream = true
+                startExchange()
+            } else {
+                connectUpstream(host: host, port: port)
+            }
         }
     }
 
@@ -137,21 +143,21 @@ extension ForwardSession {
             return
         }
         let link = UpstreamLink(channel: connected.channel, tls: tls, address: connected.address, host: host, port: port)
-        link.channel.setHandlers(readable: { [self] in upstreamReadable() },
-                                 writable: { [self] in upstreamWritable() })
+        link.channel.setHandlers(readable: { [self] in upstreamReadableEvent() },
+                                 writable: { [self] in upstreamWritableEvent() })
         upstream = link
         phase = .handshaking
         timer.arm(after: env.settings.handshakeTimeout)
         continueHandshake()
     }
 
-    private func upstreamReadable() {
+    func upstreamReadableEvent() {
         guard let up = upstream else { return }
         up.readable = true
         if phase == .handshaking { continueHandshake() } else { pump() }
     }
 
-    private func upstreamWritable() {
+    func upstreamWritableEvent() {
         guard let up = upstream else { return }
         up.writable = true
         if phase == .handshaking { continueHandshake() } else { pump() }
@@ -189,6 +195,7 @@ extension ForwardSession {
         guard let ex = exchange, let up = upstream else { return }
         let hostHeader = ex.uri.port.map { "\(ex.uri.host.contains(":") ? "[\(ex.uri.host)]" : ex.uri.host):\($0)" } ?? ex.uri.host
         upPending.append(upstreamRequestHead(ex.head, originForm: ex.uri.pathAndQuery, hostIfMissing: hostHeader))
+        upstreamIdle = false
         phase = .exchanging
         lastProgressNanos = monotonicNanos()
         timer.arm(after: env.settings.idleTimeout)
@@ -379,9 +386,26 @@ extension ForwardSession {
         }
     }
 
+    /// A reused connection the server had already closed: retry the request once on a fresh
+    /// connection when that is safe (idempotent, no body, nothing of a response received).
+    private func retryOnFreshConnection() -> Bool {
+        guard var ex = exchange, ex.reusedUpstream, !ex.retried, ex.responseHead == nil, !ex.responseStarted,
+              ex.requestTracker.isComplete, ex.bodyless,
+              ["GET", "HEAD", "OPTIONS", "DELETE", "TRACE", "PUT"].contains(ex.head.method) else { return false }
+        ex.retried = true
+        ex.reusedUpstream = false
+        ex.responseParser.reset()
+        exchange = ex
+        dropUpstream(sendCloseNotify: false)
+        env.logger.debug("retrying on a fresh upstream connection", metadata: ["host": "\(ex.host)"])
+        connectUpstream(host: ex.host, port: ex.port)
+        return true
+    }
+
     /// The upstream closed its TLS session (or TCP) while an exchange was active.
     private func upstreamEnded() {
         guard var ex = exchange else { return }
+        if ex.responseHead == nil, retryOnFreshConnection() { return }
         if ex.responseHead == nil {
             failExchange(status: 502, code: "upstream_closed", violation: nil,
                          message: "\(ex.host) closed the connection without a response")
@@ -399,6 +423,7 @@ extension ForwardSession {
 
     private func upstreamBroke(_ up: UpstreamLink, reason: String) {
         up.eof = true
+        if retryOnFreshConnection() { return }
         if let ex = exchange, ex.responseStarted {
             abort(reason: reason)
         } else {
@@ -418,7 +443,7 @@ extension ForwardSession {
         }()
         let keepClient = ex.head.keepAlive && (ex.responseHead?.keepAlive ?? false) && framingOK && !clientEOF && !draining
         let keepUpstream = (ex.responseHead?.keepAlive ?? false) && framingOK && !(upstream?.eof ?? true)
-        if !keepUpstream { dropUpstream(sendCloseNotify: true) }
+        if keepUpstream { upstreamIdle = true } else { dropUpstream(sendCloseNotify: true) }
         upIn.clear()
         upIn.releaseIfEmpty()
         guard keepClient else {
@@ -455,7 +480,7 @@ extension ForwardSession {
     private func handOffToTunnel(_ head: HTTPRequestHead, headBytes: Int) {
         phase = .handedOff
         timer.cancel()
-        dropUpstream(sendCloseNotify: true)
+        releaseUpstream()
         let tunnel = TunnelSession(env: env, queue: queue, client: client, clientAddress: clientAddress,
                                    leftover: clientIn, onClose: onClose)
         slot?.session = tunnel
