@@ -29,6 +29,7 @@ let package = Package(
         .target(name: "TLSGateHTTP"),
         // Host allowlists, address classes, violation codes.
         .target(name: "TLSGatePolicy"),
+        .target(name: "TLSGateAWS", dependencies: ["TLSGatePolicy"]),
         // JSON Lines audit records, redaction, the ordered writer.
         .target(name: "TLSGateAudit"),
         // YAML configuration with line-accurate errors.
@@ -50,6 +51,7 @@ let package = Package(
         .testTarget(name: "TLSGateIOTests", dependencies: ["TLSGateIO"]),
         .testTarget(name: "TLSGateHTTPTests", dependencies: ["TLSGateHTTP"]),
         .testTarget(name: "TLSGatePolicyTests", dependencies: ["TLSGatePolicy"]),
+        .testTarget(name: "TLSGateAWSTests", dependencies: ["TLSGateAWS"]),
         .testTarget(name: "TLSGateConfigTests", dependencies: ["TLSGateConfig"]),
         .testTarget(name: "TLSGateAuditTests", dependencies: ["TLSGateAudit"]),
         .testTarget(name: "TLSGateTLSTests", dependencies: ["TLSGateTLS"], exclude: ["Fixtures"]),
