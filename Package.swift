@@ -10,6 +10,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     ],
     targets: [
         // OpenSSL 3 from Debian's libssl-dev.
@@ -42,6 +44,16 @@ let package = Package(
             "CShims", "TLSGateIO", "TLSGateTLS", "TLSGateHTTP", "TLSGatePolicy", "TLSGateAudit", "TLSGateConfig",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Prometheus metrics of the proxy (own registry; the global MetricsSystem is not bootstrapped).
+        .target(name: "TLSGateMetrics", dependencies: [
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
+        // The admin HTTP endpoint: /healthz, /readyz, /metrics, /reload.
+        .target(name: "TLSGateAdmin", dependencies: [
+            "TLSGateIO", "TLSGateHTTP",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "tlsgate", dependencies: [
             "TLSGateProxy", "TLSGateConfig", "TLSGateTLS",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -56,6 +68,11 @@ let package = Package(
         .testTarget(name: "TLSGateAuditTests", dependencies: ["TLSGateAudit"]),
         .testTarget(name: "TLSGateTLSTests", dependencies: ["TLSGateTLS"], exclude: ["Fixtures"]),
         .testTarget(name: "TLSGateProxyTests", dependencies: ["TLSGateProxy"]),
+        .testTarget(name: "TLSGateMetricsTests", dependencies: ["TLSGateMetrics"]),
+        .testTarget(name: "TLSGateAdminTests", dependencies: [
+            "TLSGateAdmin", "TLSGateIO",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Real processes on loopback: the built tlsgate binary, openssl s_server, curl, Python.
         .testTarget(name: "IntegrationTests", dependencies: [], exclude: ["Support"]),
     ],
