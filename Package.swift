@@ -42,6 +42,7 @@ let package = Package(
         // Sessions: forward (re-origination) and tunnel, the listener, the server.
         .target(name: "TLSGateProxy", dependencies: [
             "CShims", "TLSGateIO", "TLSGateTLS", "TLSGateHTTP", "TLSGatePolicy", "TLSGateAudit", "TLSGateConfig",
+            "TLSGateAWS", "TLSGateMetrics",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Prometheus metrics of the proxy (own registry; the global MetricsSystem is not bootstrapped).
@@ -55,7 +56,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "tlsgate", dependencies: [
-            "TLSGateProxy", "TLSGateConfig", "TLSGateTLS",
+            "TLSGateProxy", "TLSGateConfig", "TLSGateTLS", "TLSGateAWS", "TLSGateAdmin", "TLSGateMetrics",
+            "TLSGateAudit", "TLSGateIO", "TLSGatePolicy",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -22,6 +22,16 @@ final class AdminConnection: @unchecked Sendable {
 
     private let channel: SocketChannel
     private let peer: SocketAddress
+    /// 127.0.0.0/8, ::1 or IPv4-mapped loopback.
+    private var peerIsLoopback: Bool {
+        let bytes = peer.ipBytes
+        if bytes.count == 4 { return bytes[0] == 127 }
+        if bytes.count == 16 {
+            if bytes[0..<15].allSatisfy({ $0 == 0 }) && bytes[15] == 1 { return true }
+            return bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xFF && bytes[11] == 0xFF && bytes[12] == 127
+        }
+        return false
+    }
     private let handlers: AdminHandlers
     private let limits: AdminLimits
     private let logger: Logger
@@ -92,7 +102,7 @@ final class AdminConnection: @unchecked Sendable {
                 input.didWrite(n)
                 switch parser.parseRequest(input.readableBytes) {
                 case .complete(let head, _):
-                    let response = AdminRouter.respond(to: head, handlers: handlers)
+                    let response = AdminRouter.respond(to: head, handlers: handlers, peerIsLoopback: peerIsLoopback)
                     // A handler may have stopped the server, which closed this connection.
                     guard phase == .reading else { return }
                     respond(response, head: head)

@@ -26,7 +26,7 @@ enum AdminRouter {
         return t[..<q]
     }
 
-    static func respond(to head: HTTPRequestHead, handlers: AdminHandlers) -> AdminResponse {
+    static func respond(to head: HTTPRequestHead, handlers: AdminHandlers, peerIsLoopback: Bool = true) -> AdminResponse {
         guard let endpoint = Endpoint(path: path(of: head.target)) else { return .text(404, "not found") }
         guard endpoint.allowedMethods.contains(head.method) else {
             let allowed = endpoint.allowedMethods
@@ -42,6 +42,9 @@ enum AdminRouter {
             return AdminResponse(status: 200, contentType: AdminResponse.prometheusText,
                                  body: Array(handlers.metrics().utf8))
         case .reload:
+            // Health and metrics may be read from the pod network (probes, scrapers); changing
+            // state is for this machine only.
+            guard peerIsLoopback else { return .text(403, "reload is only accepted from loopback clients") }
             switch handlers.reload() {
             case .success(let message): return .text(200, message.isEmpty ? "reloaded" : message)
             case .failure(let error): return .text(500, error.description.isEmpty ? "reload failed" : error.description)

@@ -58,6 +58,25 @@ extension ForwardSession {
             }
             ex.decision = .report
         }
+        let aws = env.awsDestination(host)
+        ex.awsEndpoint = aws.endpoint
+        ex.awsFields = aws.auditFields
+        if let (code, reason) = aws.fipsViolation {
+            ex.addViolation(code, reason)
+            if env.settings.policy.fips == .require {
+                ex.decision = .deny
+                exchange = ex
+                failExchange(status: 403, code: code.rawValue, violation: nil, message: reason)
+                return
+            }
+            ex.decision = .report
+        }
+        ex.sigv4 = AWSRequestFacts.scope(head: head, uri: uri)
+        if let scope = ex.sigv4, let endpoint = aws.endpoint, let mismatch = scope.mismatch(with: endpoint) {
+            // Reported, never refused: AWS itself rejects a wrongly scoped signature.
+            ex.addViolation(.sigv4ScopeMismatch, mismatch)
+            if ex.decision == .allow { ex.decision = .report }
+        }
         // Bytes already read past the head belong to the body (or the next request).
         exchange = ex
         trackRequestBody()
@@ -84,6 +103,10 @@ extension ForwardSession {
         let bytes = UnsafeRawBufferPointer(start: clientIn.readPointer + ex.requestForwardable, count: unclassified)
         do {
             let (consumed, complete) = try ex.requestTracker.consume(bytes)
+            if var prefix = ex.bodyPrefix, prefix.count < 1024, consumed > 0 {
+                prefix.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[0..<min(consumed, 1024 - prefix.count)]))
+                ex.bodyPrefix = prefix
+            }
             ex.requestForwardable += consumed
             ex.bytesIn += UInt64(consumed)
             ex.requestComplete = complete
@@ -146,6 +169,7 @@ extension ForwardSession {
         link.channel.setHandlers(readable: { [self] in upstreamReadableEvent() },
                                  writable: { [self] in upstreamWritableEvent() })
         upstream = link
+        exchange?.handshakeStartedNanos = monotonicNanos()
         phase = .handshaking
         timer.arm(after: env.settings.handshakeTimeout)
         continueHandshake()
@@ -168,6 +192,10 @@ extension ForwardSession {
         switch up.tls.handshake() {
         case .complete:
             up.handshakeDone = true
+            if let started = exchange?.handshakeStartedNanos, started > 0 {
+                env.metrics.handshake(seconds: Double(monotonicNanos() &- started) / 1e9, mode: "forward")
+            }
+            env.metrics.negotiated(version: up.tls.protocolVersion, cipher: up.tls.cipherName ?? "unknown")
             startExchange()
         case .wantRead:
             up.readable = false
@@ -484,6 +512,7 @@ extension ForwardSession {
         let tunnel = TunnelSession(env: env, queue: queue, client: client, clientAddress: clientAddress,
                                    leftover: clientIn, onClose: onClose)
         slot?.session = tunnel
+        env.metrics.modeChanged(from: "forward", to: "tunnel")
         tunnel.start(head, headBytes: headBytes)
     }
 

@@ -442,6 +442,7 @@ final class ForwardSession: DrainableSession, @unchecked Sendable {
         releaseUpstream()
         client.close()
         timer?.cancel()
+        if slot != nil { env.metrics.connectionClosed(mode: "forward") }
         onClose()
     }
 

@@ -82,23 +82,23 @@ public final class ProxyServer: @unchecked Sendable {
         let settings = env.settings
 
         if !settings.allowClients.isEmpty, !(ip.map { ip in settings.allowClients.contains { $0.contains(ip) } } ?? false) {
-            reject(fd, address, env: env, queue: queue, status: 403, code: .clientNotAllowed,
+            reject(fd, address, env: env, queue: queue, status: 403, code: .clientNotAllowed, reason: "not_allowed",
                    message: "client \(address.ipString) is not in allow_clients")
             return
         }
         if isDraining {
-            reject(fd, address, env: env, queue: queue, status: 503, code: nil, message: "tlsgate is shutting down")
+            reject(fd, address, env: env, queue: queue, status: 503, code: nil, reason: "draining", message: "tlsgate is shutting down")
             return
         }
         switch registry.admit(slot, maxTotal: settings.maxConnections, maxPerClient: settings.maxConnectionsPerClient) {
         case .admitted:
             break
         case .overTotal:
-            reject(fd, address, env: env, queue: queue, status: 503, code: nil,
+            reject(fd, address, env: env, queue: queue, status: 503, code: nil, reason: "max_connections",
                    message: "too many connections (limits.max_connections = \(settings.maxConnections))")
             return
         case .overPerClient:
-            reject(fd, address, env: env, queue: queue, status: 503, code: nil,
+            reject(fd, address, env: env, queue: queue, status: 503, code: nil, reason: "per_client",
                    message: "too many connections from \(address.ipString) (limits.max_connections_per_client = \(settings.maxConnectionsPerClient))")
             return
         }
@@ -108,13 +108,14 @@ public final class ProxyServer: @unchecked Sendable {
             registry.remove(slot)
         }
         slot.session = session
+        env.metrics.connectionOpened(mode: "forward")
         queue.async { session.start() }
     }
 
     /// Answers a connection that is not admitted with an error, logs it (rate-limited) and
     /// audits it, then closes it gracefully.
     private func reject(_ fd: Int32, _ address: SocketAddress, env: ProxyEnvironment, queue: DispatchQueue,
-                        status: Int, code: ViolationCode?, message: String) {
+                        status: Int, code: ViolationCode?, reason: String, message: String) {
         let now = monotonicNanos()
         if now &- lastRejectLog > 1_000_000_000 {
             lastRejectLog = now
@@ -127,6 +128,8 @@ public final class ProxyServer: @unchecked Sendable {
         record.violations = code.map { [$0.rawValue] } ?? []
         record.reason = message
         env.audit.write(record)
+        env.metrics.rejectedConnection(reason: reason)
+        if let code { env.metrics.violation(code.rawValue) }
         let session = ForwardSession(env: env, queue: queue, fd: fd, clientAddress: address, slot: nil, pool: nil) {}
         queue.async {
             session.startRejected(status: status, code: code?.rawValue ?? "connection_limit", message: message)
