@@ -26,7 +26,7 @@ let package = Package(
         // Non-blocking POSIX sockets on Dispatch: syscalls, channels, buffers, resolver.
         .target(name: "TLSGateIO", dependencies: ["CShims"]),
         // OpenSSL contexts/connections and TLS handshake inspection (ClientHello/ServerHello parsers).
-        .target(name: "TLSGateTLS", dependencies: ["COpenSSL", "CShims"]),
+        .target(name: "TLSGateTLS", dependencies: ["COpenSSL", "CShims", "TLSGateIO"]),
         // HTTP/1.1 heads, targets, body framing.
         .target(name: "TLSGateHTTP"),
         // Host allowlists, address classes, violation codes.
