@@ -420,6 +420,7 @@ extension ForwardSession {
         let keepUpstream = (ex.responseHead?.keepAlive ?? false) && framingOK && !(upstream?.eof ?? true)
         if !keepUpstream { dropUpstream(sendCloseNotify: true) }
         upIn.clear()
+        upIn.releaseIfEmpty()
         guard keepClient else {
             phase = .closingAfterFlush
             timer.arm(after: 5)

@@ -115,6 +115,7 @@ extension TunnelSession {
         let hellos = IOBuffer(capacity: max(clientBuffer.readableCount, 1))
         hellos.append(clientBuffer.readableBytes)
         clientBuffer.clear()
+        clientBuffer.releaseIfEmpty()   // an idle tunnel holds no buffer memory
         toUpstream.pending = hellos
         serverBuffer = IOBuffer(capacity: 2 * ServerHelloParser.maxBufferedBytes)
         phase = .awaitingServerHello
@@ -197,6 +198,9 @@ extension TunnelSession {
         }
         if CipherSuiteInfo.isWeak(hello.cipherSuite, minVersion13: minimum == .tls13) {
             flag(.weakCipher, TLSAlert.insufficientSecurity, "server chose weak cipher \(CipherSuiteInfo.name(hello.cipherSuite))")
+        } else if env.settings.policy.fips != .off, !CipherSuiteInfo.isFIPSApproved(hello.cipherSuite) {
+            flag(.weakCipher, TLSAlert.insufficientSecurity,
+                 "server chose \(CipherSuiteInfo.name(hello.cipherSuite)), outside the FIPS profile (AES-GCM with ECDHE, or TLS 1.3 AES-GCM)")
         }
         if let alert {
             if env.settings.policy.mode == .enforce || record.violations.contains(.legacyTLSNegotiated) {
@@ -229,6 +233,7 @@ extension TunnelSession {
             let rest = IOBuffer(capacity: clientBuffer.readableCount)
             rest.append(clientBuffer.readableBytes)
             clientBuffer.clear()
+            clientBuffer.releaseIfEmpty()   // an idle tunnel holds no buffer memory
             toUpstream.pending = rest
         }
         phase = .relaying

@@ -15,6 +15,10 @@ public struct TLSClientConfiguration: Sendable, Equatable {
     public var cipherList: String
     /// TLS 1.3 cipher suites (all AEAD).
     public var cipherSuites: String
+    /// Key-exchange groups (nil = OpenSSL's defaults).
+    public var groups: String?
+    /// Signature algorithms (nil = OpenSSL's defaults).
+    public var signatureAlgorithms: String?
 
     public static let defaultCipherList =
         "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:" +
@@ -26,10 +30,30 @@ public struct TLSClientConfiguration: Sendable, Equatable {
     public init(minimumVersion: TLSProtocolVersion = .tls12,
                 trustStore: TrustStore = .system,
                 cipherList: String = TLSClientConfiguration.defaultCipherList,
-                cipherSuites: String = TLSClientConfiguration.defaultCipherSuites) {
+                cipherSuites: String = TLSClientConfiguration.defaultCipherSuites,
+                groups: String? = nil,
+                signatureAlgorithms: String? = nil) {
         self.minimumVersion = minimumVersion
         self.trustStore = trustStore
         self.cipherList = cipherList
         self.cipherSuites = cipherSuites
+        self.groups = groups
+        self.signatureAlgorithms = signatureAlgorithms
+    }
+
+    /// The FIPS profile (`policy.fips` audit/require): TLS 1.2 ECDHE with AES-GCM and TLS 1.3
+    /// AES-GCM suites only (no ChaCha20), groups P-256/P-384, signatures ECDSA/RSA-PSS/RSA with
+    /// SHA-256 or stronger. This restricts algorithms; it is not a FIPS 140 validation claim.
+    public static func fips(minimumVersion: TLSProtocolVersion, trustStore: TrustStore) -> TLSClientConfiguration {
+        TLSClientConfiguration(
+            minimumVersion: minimumVersion,
+            trustStore: trustStore,
+            cipherList: "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+                + "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384",
+            cipherSuites: "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384",
+            groups: "P-256:P-384",
+            signatureAlgorithms: "ECDSA+SHA256:ECDSA+SHA384:ECDSA+SHA512:rsa_pss_rsae_sha256:rsa_pss_rsae_sha384:"
+                + "rsa_pss_rsae_sha512:rsa_pss_pss_sha256:rsa_pss_pss_sha384:rsa_pss_pss_sha512:RSA+SHA256:RSA+SHA384:RSA+SHA512"
+        )
     }
 }

@@ -31,6 +31,12 @@ public final class TLSContext: @unchecked Sendable {
         guard SSL_CTX_set_ciphersuites(ctx, configuration.cipherSuites) == 1 else {
             throw fail("invalid TLS 1.3 cipher suites '\(configuration.cipherSuites)'")
         }
+        if let groups = configuration.groups, tg_SSL_CTX_set1_groups_list(ctx, groups) != 1 {
+            throw fail("invalid TLS groups '\(groups)'")
+        }
+        if let sigalgs = configuration.signatureAlgorithms, tg_SSL_CTX_set1_sigalgs_list(ctx, sigalgs) != 1 {
+            throw fail("invalid TLS signature algorithms '\(sigalgs)'")
+        }
         SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nil)
         switch configuration.trustStore {
         case .system:

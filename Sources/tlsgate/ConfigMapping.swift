@@ -19,6 +19,9 @@ enum ConfigMapping {
             }
             trust = .file(path)
         }
+        if config.policy.fips != .off {
+            return .fips(minimumVersion: minimumVersion(config), trustStore: trust)
+        }
         return TLSClientConfiguration(minimumVersion: minimumVersion(config), trustStore: trust)
     }
 
