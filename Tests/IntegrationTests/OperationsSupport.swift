@@ -1,7 +1,14 @@
 import Foundation
 
+import Testing
+
 // Shared pieces of the Operations* suites: the asyncio upstream, raw client sockets, background
 // Python clients, signals to tlsgate and memory probes.
+
+/// Operations and hardening: shutdown, reload, limits, stalls, listener safety. The suites nest
+/// here so they run one at a time (they measure timings and memory on a small machine).
+@Suite(.serialized)
+struct Operations {}
 
 /// Support/ops_upstream.py: `serve` (delays, many connections, stats file) or `blackhole` (TLS
 /// handshake, then never reads).
@@ -295,17 +302,21 @@ final class OpsFixture {
     let certs: CertFactory
     let leaf: CertPair
     let upstream: OpsUpstream
+    /// With `blackhole: true`: an upstream that never reads, serving `Names.other`.
+    let blackhole: OpsUpstream?
     let gate: TLSGate
     var config: GateConfig
 
-    init(_ label: String, configure: (inout GateConfig) -> Void = { _ in }) throws {
+    init(_ label: String, blackhole withBlackhole: Bool = false, configure: (inout GateConfig) -> Void = { _ in }) throws {
         dir = try TempDir("ops-" + label)
         do {
             certs = try CertFactory(dir: dir)
             leaf = try certs.leaf(Names.all + [Names.other])
             upstream = try OpsUpstream(cert: leaf, dir: dir)
+            blackhole = try withBlackhole ? OpsUpstream(cert: leaf, dir: dir, mode: "blackhole", name: "blackhole") : nil
             var config = GateConfig(caBundle: certs.ca.cert)
             for name in Names.all + [Names.other] { config.resolve[name] = upstream.target }
+            if let blackhole { config.resolve[Names.other] = blackhole.target }
             configure(&config)
             self.config = config
             gate = try TLSGate(config, dir: dir)
@@ -325,6 +336,7 @@ final class OpsFixture {
     func cleanup() {
         gate.stop()
         upstream.stop()
+        blackhole?.stop()
         dir.cleanup()
     }
 }
