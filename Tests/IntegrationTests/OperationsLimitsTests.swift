@@ -73,6 +73,20 @@ extension Operations {
             try Self.checkConnectionLimit(fx, limit: 2, reasonContains: "max_connections_per_client")
         }
 
+        @Test(.timeLimit(.minutes(1))) func tunnelsCountTowardMaxConnections() throws {
+            let fx = try OpsFixture("lim-tunnel") { $0.maxConnections = 2 }
+            defer { fx.cleanup() }
+            let tunnels = try (0..<2).map { i in
+                try BackgroundClient(["hold-tunnel", "--proxy", fx.gate.hostPort, "--host", Names.a,
+                                      "--cafile", fx.certs.ca.cert, "--hold", "20"], dir: fx.dir, name: "tunnel\(i)")
+            }
+            defer { tunnels.forEach { $0.stop() } }
+            for t in tunnels { try t.waitFor("^ready", timeout: 20) }
+            let over = try Self.oneRequest(fx, "\(fx.s3)/delay?ms=0&over=1")
+            #expect(over?.status == 503, "a third connection with two tunnels open: \(String(describing: over?.head))\n\(fx.gate.diagnostics)")
+            #expect(over?.headers["x-tlsgate-error"] == "connection_limit", "\(String(describing: over?.head))")
+        }
+
         @Test(.timeLimit(.minutes(1))) func maxRequestHeadBytes() throws {
             let fx = try OpsFixture("lim-head") { $0.maxRequestHeadBytes = 2048 }
             defer { fx.cleanup() }

@@ -54,6 +54,36 @@ extension Operations {
             #expect(!fx.gate.auditRecords().contains { !$0.isValid }, "invalid audit lines")
         }
 
+        @Test(.timeLimit(.minutes(1))) func idleKeepAliveAndIdleTunnelAreClosed() throws {
+            let fx = try OpsFixture("idle") { c in
+                c.requestHeadTimeout = "8s"
+                c.idleTimeout = "2s"
+                c.tunnelIdleTimeout = "2s"
+            }
+            defer { fx.cleanup() }
+            // Keep-alive: closed after timeouts.idle (not request_head) once the exchange is over.
+            let conn = try RawConnection(port: fx.gate.port)
+            try conn.sendGet("\(fx.s3)/delay?ms=0")
+            #expect(conn.readResponse()?.status == 200, "\(fx.gate.diagnostics)")
+            let served = Date()
+            #expect(conn.waitForClose(timeout: 7), "idle keep-alive connection still open after 7s (idle 2s)")
+            let keepAliveClosed = Date().timeIntervalSince(served)
+            #expect(keepAliveClosed > 1.5 && keepAliveClosed < 5, "idle keep-alive closed after \(keepAliveClosed)s (idle 2s)")
+
+            // Tunnel: closed after timeouts.tunnel_idle, with its audit line.
+            let tunnel = try BackgroundClient(["hold-tunnel", "--proxy", fx.gate.hostPort, "--host", Names.a,
+                                               "--cafile", fx.certs.ca.cert, "--hold", "10"], dir: fx.dir, name: "tunnel")
+            defer { tunnel.stop() }
+            let r = try tunnel.result(timeout: 20)
+            #expect(r["http_status"] as? Int == 200, "\(r)\n\(fx.gate.diagnostics)")
+            #expect(r["closed"] as? Bool == true, "idle tunnel not closed within 10s (tunnel_idle 2s): \(r)")
+            let after = r["closed_after"] as? Double ?? 99
+            #expect(after > 1.5 && after < 5, "idle tunnel closed after \(after)s (tunnel_idle 2s)")
+            let rec = fx.gate.waitForAudit { $0.event == "tunnel" && $0.host == Names.a }
+            #expect(rec != nil, "no tunnel audit line\n\(fx.gate.diagnostics)")
+            print("[Operations] idle: keep-alive closed after \(String(format: "%.2f", keepAliveClosed))s, tunnel after \(String(format: "%.2f", after))s; \(String(describing: rec))")
+        }
+
         @Test(.timeLimit(.minutes(1))) func clientThatNeverReadsIsBoundedAndClosedAfterIdle() throws {
             let fx = try OpsFixture("noread", configure: Self.configure)
             defer { fx.cleanup() }
