@@ -10,6 +10,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     ],
     targets: [
         // OpenSSL 3 from Debian's libssl-dev.
@@ -29,6 +31,7 @@ let package = Package(
         .target(name: "TLSGateHTTP"),
         // Host allowlists, address classes, violation codes.
         .target(name: "TLSGatePolicy"),
+        .target(name: "TLSGateAWS", dependencies: ["TLSGatePolicy"]),
         // JSON Lines audit records, redaction, the ordered writer.
         .target(name: "TLSGateAudit"),
         // YAML configuration with line-accurate errors.
@@ -39,10 +42,22 @@ let package = Package(
         // Sessions: forward (re-origination) and tunnel, the listener, the server.
         .target(name: "TLSGateProxy", dependencies: [
             "CShims", "TLSGateIO", "TLSGateTLS", "TLSGateHTTP", "TLSGatePolicy", "TLSGateAudit", "TLSGateConfig",
+            "TLSGateAWS", "TLSGateMetrics",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Prometheus metrics of the proxy (own registry; the global MetricsSystem is not bootstrapped).
+        .target(name: "TLSGateMetrics", dependencies: [
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
+        // The admin HTTP endpoint: /healthz, /readyz, /metrics, /reload.
+        .target(name: "TLSGateAdmin", dependencies: [
+            "TLSGateIO", "TLSGateHTTP",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "tlsgate", dependencies: [
-            "TLSGateProxy", "TLSGateConfig", "TLSGateTLS",
+            "TLSGateProxy", "TLSGateConfig", "TLSGateTLS", "TLSGateAWS", "TLSGateAdmin", "TLSGateMetrics",
+            "TLSGateAudit", "TLSGateIO", "TLSGatePolicy",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -50,10 +65,16 @@ let package = Package(
         .testTarget(name: "TLSGateIOTests", dependencies: ["TLSGateIO"]),
         .testTarget(name: "TLSGateHTTPTests", dependencies: ["TLSGateHTTP"]),
         .testTarget(name: "TLSGatePolicyTests", dependencies: ["TLSGatePolicy"]),
+        .testTarget(name: "TLSGateAWSTests", dependencies: ["TLSGateAWS"]),
         .testTarget(name: "TLSGateConfigTests", dependencies: ["TLSGateConfig"]),
         .testTarget(name: "TLSGateAuditTests", dependencies: ["TLSGateAudit"]),
         .testTarget(name: "TLSGateTLSTests", dependencies: ["TLSGateTLS"], exclude: ["Fixtures"]),
         .testTarget(name: "TLSGateProxyTests", dependencies: ["TLSGateProxy"]),
+        .testTarget(name: "TLSGateMetricsTests", dependencies: ["TLSGateMetrics"]),
+        .testTarget(name: "TLSGateAdminTests", dependencies: [
+            "TLSGateAdmin", "TLSGateIO",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Real processes on loopback: the built tlsgate binary, openssl s_server, curl, Python.
         .testTarget(name: "IntegrationTests", dependencies: [], exclude: ["Support"]),
     ],

@@ -1,3 +1,4 @@
+import TLSGateAWS
 import TLSGateAudit
 import TLSGateHTTP
 import TLSGatePolicy
@@ -28,9 +29,27 @@ struct ForwardExchange {
     /// Whether any byte of the final response has been queued for the client.
     var responseStarted = false
 
+    /// The request went to a connection that served an earlier request (kept or pooled).
+    var reusedUpstream = false
+    /// Already retried once on a fresh connection.
+    var retried = false
+    /// The request has no body (so it can be sent again as it is).
+    let bodyless: Bool
+
     var bytesIn: UInt64
     var bytesOut: UInt64 = 0
     var violations: [ViolationCode] = []
+    /// Why each violation was found (for its own `violation` line).
+    var violationReasons: [ViolationCode: String] = [:]
+    /// AWS endpoint facts for the audit line (`aws_partition`...), when the host is in the catalog.
+    var awsFields: [(String, AuditValue)] = []
+    var awsEndpoint: AWSEndpoint?
+    /// SigV4 credential scope of the request (from Authorization or a presigned URL).
+    var sigv4: SigV4Scope?
+    /// The first bytes of a form-encoded body (`Action=...`), kept to name the AWS operation.
+    var bodyPrefix: [UInt8]?
+    /// When the upstream TLS handshake started (for the handshake-duration metric).
+    var handshakeStartedNanos: UInt64 = 0
     var decision: AuditDecision = .allow
 
     init(head: HTTPRequestHead, uri: AbsoluteURI, host: String, port: Int, framing: BodyFraming,
@@ -41,9 +60,18 @@ struct ForwardExchange {
         self.port = port
         self.startedNanos = startedNanos
         self.requestTracker = BodyTracker(framing)
+        self.bodyless = framing == .none || framing == .contentLength(0)
+        if !bodyless, head.headers.first("content-type")?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true {
+            bodyPrefix = []
+        }
         self.requestComplete = requestTracker.isComplete   // no body, or Content-Length: 0
         self.responseParser = HTTPHeadParser(maxHeadBytes: 64 * 1024)
         self.bytesIn = UInt64(headBytes)
+    }
+
+    mutating func addViolation(_ code: ViolationCode, _ reason: String) {
+        if !violations.contains(code) { violations.append(code) }
+        if violationReasons[code] == nil { violationReasons[code] = reason }
     }
 
     /// The request target as it may be logged: query credentials redacted, user-info dropped.

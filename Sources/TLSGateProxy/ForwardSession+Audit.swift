@@ -25,14 +25,19 @@ extension ForwardSession {
         record.bytesIn = Int(ex.bytesIn)
         record.bytesOut = Int(ex.bytesOut)
         record.durationMs = Double(monotonicNanos() &- ex.startedNanos) / 1e6
+        record.extra = ex.awsFields + AWSRequestFacts.auditFields(ex)
+        if record.reason == nil, let first = ex.violations.first { record.reason = ex.violationReasons[first] }
         env.audit.write(record)
         for violation in ex.violations {
             var line = record
             line.event = .violation
             line.violations = [violation.rawValue]
-            line.reason = reason ?? violation.summary
+            line.reason = ex.violationReasons[violation] ?? reason ?? violation.summary
             env.audit.write(line)
+            env.metrics.violation(violation.rawValue)
         }
+        if let status { env.metrics.request(status: status) }
+        env.metrics.bytes(mode: "forward", in: Int(ex.bytesIn), out: Int(ex.bytesOut))
     }
 
     /// An audit line for a request refused before an exchange existed.
@@ -52,5 +57,7 @@ extension ForwardSession {
         record.bytesOut = 0
         record.durationMs = 0
         env.audit.write(record)
+        env.metrics.request(status: status)
+        if let violation { env.metrics.violation(violation.rawValue) }
     }
 }

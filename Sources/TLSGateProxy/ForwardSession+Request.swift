@@ -58,15 +58,40 @@ extension ForwardSession {
             }
             ex.decision = .report
         }
+        let aws = env.awsDestination(host)
+        ex.awsEndpoint = aws.endpoint
+        ex.awsFields = aws.auditFields
+        if let (code, reason) = aws.fipsViolation {
+            ex.addViolation(code, reason)
+            if env.settings.policy.fips == .require {
+                ex.decision = .deny
+                exchange = ex
+                failExchange(status: 403, code: code.rawValue, violation: nil, message: reason)
+                return
+            }
+            ex.decision = .report
+        }
+        ex.sigv4 = AWSRequestFacts.scope(head: head, uri: uri)
+        if let scope = ex.sigv4, let endpoint = aws.endpoint, let mismatch = scope.mismatch(with: endpoint) {
+            // Reported, never refused: AWS itself rejects a wrongly scoped signature.
+            ex.addViolation(.sigv4ScopeMismatch, mismatch)
+            if ex.decision == .allow { ex.decision = .report }
+        }
         // Bytes already read past the head belong to the body (or the next request).
         exchange = ex
         trackRequestBody()
 
         if let up = upstream, up.host == host, up.port == port, !up.eof, !up.channel.isClosed {
+            exchange?.reusedUpstream = true
             startExchange()
         } else {
-            dropUpstream(sendCloseNotify: true)
-            connectUpstream(host: host, port: port)
+            releaseUpstream()
+            if adoptPooledUpstream(host: host, port: port) {
+                exchange?.reusedUpstream = true
+                startExchange()
+            } else {
+                connectUpstream(host: host, port: port)
+            }
         }
     }
 
@@ -78,6 +103,10 @@ extension ForwardSession {
         let bytes = UnsafeRawBufferPointer(start: clientIn.readPointer + ex.requestForwardable, count: unclassified)
         do {
             let (consumed, complete) = try ex.requestTracker.consume(bytes)
+            if var prefix = ex.bodyPrefix, prefix.count < 1024, consumed > 0 {
+                prefix.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[0..<min(consumed, 1024 - prefix.count)]))
+                ex.bodyPrefix = prefix
+            }
             ex.requestForwardable += consumed
             ex.bytesIn += UInt64(consumed)
             ex.requestComplete = complete
@@ -137,21 +166,22 @@ extension ForwardSession {
             return
         }
         let link = UpstreamLink(channel: connected.channel, tls: tls, address: connected.address, host: host, port: port)
-        link.channel.setHandlers(readable: { [self] in upstreamReadable() },
-                                 writable: { [self] in upstreamWritable() })
+        link.channel.setHandlers(readable: { [self] in upstreamReadableEvent() },
+                                 writable: { [self] in upstreamWritableEvent() })
         upstream = link
+        exchange?.handshakeStartedNanos = monotonicNanos()
         phase = .handshaking
         timer.arm(after: env.settings.handshakeTimeout)
         continueHandshake()
     }
 
-    private func upstreamReadable() {
+    func upstreamReadableEvent() {
         guard let up = upstream else { return }
         up.readable = true
         if phase == .handshaking { continueHandshake() } else { pump() }
     }
 
-    private func upstreamWritable() {
+    func upstreamWritableEvent() {
         guard let up = upstream else { return }
         up.writable = true
         if phase == .handshaking { continueHandshake() } else { pump() }
@@ -162,6 +192,10 @@ extension ForwardSession {
         switch up.tls.handshake() {
         case .complete:
             up.handshakeDone = true
+            if let started = exchange?.handshakeStartedNanos, started > 0 {
+                env.metrics.handshake(seconds: Double(monotonicNanos() &- started) / 1e9, mode: "forward")
+            }
+            env.metrics.negotiated(version: up.tls.protocolVersion, cipher: up.tls.cipherName ?? "unknown")
             startExchange()
         case .wantRead:
             up.readable = false
@@ -189,6 +223,7 @@ extension ForwardSession {
         guard let ex = exchange, let up = upstream else { return }
         let hostHeader = ex.uri.port.map { "\(ex.uri.host.contains(":") ? "[\(ex.uri.host)]" : ex.uri.host):\($0)" } ?? ex.uri.host
         upPending.append(upstreamRequestHead(ex.head, originForm: ex.uri.pathAndQuery, hostIfMissing: hostHeader))
+        upstreamIdle = false
         phase = .exchanging
         lastProgressNanos = monotonicNanos()
         timer.arm(after: env.settings.idleTimeout)
@@ -379,9 +414,26 @@ extension ForwardSession {
         }
     }
 
+    /// A reused connection the server had already closed: retry the request once on a fresh
+    /// connection when that is safe (idempotent, no body, nothing of a response received).
+    private func retryOnFreshConnection() -> Bool {
+        guard var ex = exchange, ex.reusedUpstream, !ex.retried, ex.responseHead == nil, !ex.responseStarted,
+              ex.requestTracker.isComplete, ex.bodyless,
+              ["GET", "HEAD", "OPTIONS", "DELETE", "TRACE", "PUT"].contains(ex.head.method) else { return false }
+        ex.retried = true
+        ex.reusedUpstream = false
+        ex.responseParser.reset()
+        exchange = ex
+        dropUpstream(sendCloseNotify: false)
+        env.logger.debug("retrying on a fresh upstream connection", metadata: ["host": "\(ex.host)"])
+        connectUpstream(host: ex.host, port: ex.port)
+        return true
+    }
+
     /// The upstream closed its TLS session (or TCP) while an exchange was active.
     private func upstreamEnded() {
         guard var ex = exchange else { return }
+        if ex.responseHead == nil, retryOnFreshConnection() { return }
         if ex.responseHead == nil {
             failExchange(status: 502, code: "upstream_closed", violation: nil,
                          message: "\(ex.host) closed the connection without a response")
@@ -399,6 +451,7 @@ extension ForwardSession {
 
     private func upstreamBroke(_ up: UpstreamLink, reason: String) {
         up.eof = true
+        if retryOnFreshConnection() { return }
         if let ex = exchange, ex.responseStarted {
             abort(reason: reason)
         } else {
@@ -418,7 +471,7 @@ extension ForwardSession {
         }()
         let keepClient = ex.head.keepAlive && (ex.responseHead?.keepAlive ?? false) && framingOK && !clientEOF && !draining
         let keepUpstream = (ex.responseHead?.keepAlive ?? false) && framingOK && !(upstream?.eof ?? true)
-        if !keepUpstream { dropUpstream(sendCloseNotify: true) }
+        if keepUpstream { upstreamIdle = true } else { dropUpstream(sendCloseNotify: true) }
         upIn.clear()
         upIn.releaseIfEmpty()
         guard keepClient else {
@@ -455,10 +508,11 @@ extension ForwardSession {
     private func handOffToTunnel(_ head: HTTPRequestHead, headBytes: Int) {
         phase = .handedOff
         timer.cancel()
-        dropUpstream(sendCloseNotify: true)
+        releaseUpstream()
         let tunnel = TunnelSession(env: env, queue: queue, client: client, clientAddress: clientAddress,
                                    leftover: clientIn, onClose: onClose)
         slot?.session = tunnel
+        env.metrics.modeChanged(from: "forward", to: "tunnel")
         tunnel.start(head, headBytes: headBytes)
     }
 

@@ -40,6 +40,10 @@ final class ForwardSession: DrainableSession, @unchecked Sendable {
     var draining = false
     /// The upstream host holding one of `limits.max_upstream_per_host` slots, if any.
     var upstreamSlotHost: String?
+    /// This loop's pool of idle upstream connections (nil for a refused connection).
+    let pool: UpstreamPool?
+    /// The upstream connection is between exchanges and may be pooled.
+    var upstreamIdle = false
 
     let clientIn: IOBuffer
     var clientPending = OutputQueue()
@@ -65,7 +69,8 @@ final class ForwardSession: DrainableSession, @unchecked Sendable {
     static let pumpRounds = 64
 
     init(env: ProxyEnvironment, queue: DispatchQueue, fd: Int32, clientAddress: SocketAddress,
-         slot: ConnectionSlot?, onClose: @escaping @Sendable () -> Void) {
+         slot: ConnectionSlot?, pool: UpstreamPool?, onClose: @escaping @Sendable () -> Void) {
+        self.pool = pool
         self.env = env
         self.queue = queue
         self.client = SocketChannel(fd: fd, queue: queue)
@@ -146,6 +151,7 @@ final class ForwardSession: DrainableSession, @unchecked Sendable {
 
     /// Reads and parses a request head; starts the exchange when it is complete.
     private func readHead() -> Bool {
+        if let up = upstream, upstreamIdle, up.readable { probeIdleUpstream(up) }
         if !clientIn.isEmpty {
             switch headParser.parseRequest(clientIn.readableBytes) {
             case .complete(let head, let consumed):
@@ -183,6 +189,19 @@ final class ForwardSession: DrainableSession, @unchecked Sendable {
             return true
         case .none:
             return false
+        }
+    }
+
+    /// The kept upstream connection became readable between requests: the server closed it (or
+    /// sent something unasked for); either way it cannot carry the next request.
+    private func probeIdleUpstream(_ up: UpstreamLink) {
+        var scratch: UInt8 = 0
+        switch up.tls.read(into: &scratch, count: 1) {
+        case .wantRead:
+            up.readable = false
+        case .wantWrite, .bytes, .closed, .failed:
+            up.eof = true
+            dropUpstream(sendCloseNotify: false)
         }
     }
 
@@ -268,6 +287,21 @@ final class ForwardSession: DrainableSession, @unchecked Sendable {
         }
     }
 
+    /// Readiness and buffer state, for diagnosing a stalled exchange.
+    var stateSummary: String {
+        var parts = ["phase=\(phase)", "client r=\(clientReadable) w=\(clientWritable) eof=\(clientEOF)",
+                     "client want r=\(client.readsWanted) w=\(client.writesWanted)", "pending=\(clientPending.frontCount)"]
+        if let ex = exchange {
+            parts.append("req complete=\(ex.requestComplete) fwd=\(ex.requestForwardable)")
+            parts.append("resp head=\(ex.responseHead != nil) complete=\(ex.responseComplete) fwd=\(ex.responseForwardable) out=\(ex.bytesOut)")
+        }
+        if let up = upstream {
+            parts.append("up r=\(up.readable) w=\(up.writable) eof=\(up.eof) wnr=\(up.writeNeedsRead) rnw=\(up.readNeedsWrite) buffered=\(up.tls.hasBufferedInput)")
+            parts.append("up want r=\(up.channel.readsWanted) w=\(up.channel.writesWanted) upIn=\(upIn.readableCount)")
+        }
+        return parts.joined(separator: "; ")
+    }
+
     // MARK: - Interest
 
     func updateInterest() {
@@ -343,6 +377,7 @@ final class ForwardSession: DrainableSession, @unchecked Sendable {
             if let ex = exchange, !ex.responseStarted {
                 failExchange(status: 504, code: "upstream_timeout", violation: nil, message: "upstream did not answer in time")
             } else {
+                env.logger.warning("exchange idle, closing", metadata: ["state": "\(stateSummary)"])
                 abort(reason: "exchange idle for \(env.settings.idleTimeout)s")
             }
         case .closingAfterFlush, .lingering:
@@ -404,13 +439,46 @@ final class ForwardSession: DrainableSession, @unchecked Sendable {
         phase = .closed
         connector?.cancel()
         connector = nil
-        dropUpstream(sendCloseNotify: true)
+        releaseUpstream()
         client.close()
         timer?.cancel()
+        if slot != nil { env.metrics.connectionClosed(mode: "forward") }
         onClose()
     }
 
+    /// Hands an idle, healthy upstream connection to the loop's pool for the next request from
+    /// any client; anything else is closed.
+    func releaseUpstream() {
+        guard let up = upstream, upstreamIdle, let pool, !up.eof, up.handshakeDone, !up.channel.isClosed,
+              upPending.isEmpty, up.pendingWriteLength == 0 else {
+            dropUpstream(sendCloseNotify: true)
+            return
+        }
+        let key = UpstreamPool.Key(host: up.host, port: up.port, environment: ObjectIdentifier(env))
+        guard pool.put(up, key, slots: env.upstreamSlots) else {
+            dropUpstream(sendCloseNotify: true)
+            return
+        }
+        upstream = nil
+        upstreamIdle = false
+        upstreamSlotHost = nil   // the pool holds the slot now
+        upIn.clear()
+        upIn.releaseIfEmpty()
+    }
+
+    /// Takes a pooled connection for `host:port`, if one is idle.
+    func adoptPooledUpstream(host: String, port: Int) -> Bool {
+        let key = UpstreamPool.Key(host: host, port: port, environment: ObjectIdentifier(env))
+        guard let pool, let link = pool.take(key) else { return false }
+        link.channel.setHandlers(readable: { [self] in upstreamReadableEvent() },
+                                 writable: { [self] in upstreamWritableEvent() })
+        upstream = link
+        upstreamSlotHost = link.host
+        return true
+    }
+
     func dropUpstream(sendCloseNotify: Bool) {
+        upstreamIdle = false
         upstream?.close(sendCloseNotify: sendCloseNotify)
         upstream = nil
         upPending.removeAll()

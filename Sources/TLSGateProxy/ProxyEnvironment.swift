@@ -1,5 +1,7 @@
 import Logging
+import TLSGateAWS
 import TLSGateAudit
+import TLSGateMetrics
 import TLSGateTLS
 
 /// What every session shares: settings, the upstream TLS context, the audit log, a logger, and
@@ -14,9 +16,16 @@ public final class ProxyEnvironment: Sendable {
     public let auth: ProxyAuthenticator?
     /// Per-host upstream connection counts, shared across reloads.
     public let upstreamSlots: UpstreamSlots
+    /// Prometheus metrics, shared across reloads.
+    public let metrics: ProxyMetrics
+    /// The AWS endpoint catalog (nil when none was found and FIPS checks are off).
+    public let catalog: AWSEndpointCatalog?
 
     public init(settings: ProxySettings, tls: TLSContext, audit: AuditLog, logger: Logger,
-                auth: ProxyAuthenticator? = nil, upstreamSlots: UpstreamSlots = UpstreamSlots()) {
+                auth: ProxyAuthenticator? = nil, upstreamSlots: UpstreamSlots = UpstreamSlots(),
+                metrics: ProxyMetrics = ProxyMetrics(), catalog: AWSEndpointCatalog? = nil) {
+        self.metrics = metrics
+        self.catalog = catalog
         self.settings = settings
         self.tls = tls
         self.audit = audit

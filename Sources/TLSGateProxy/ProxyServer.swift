@@ -17,6 +17,8 @@ public final class ProxyServer: @unchecked Sendable {
     /// One serial queue per core: sessions are spread over them, and a busy loop queue drains
     /// many sessions' events per thread wake-up instead of handing each event to a new thread.
     private let loops: [DispatchQueue]
+    /// Idle upstream connections, one pool per loop (sources are bound to their queue).
+    private let pools: [UpstreamPool]
     private var nextLoop = 0
     private let stateLock = Lock()
     private var draining = false
@@ -31,6 +33,7 @@ public final class ProxyServer: @unchecked Sendable {
         var cores = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         if let text = getenv("TLSGATE_LOOPS").map({ String(cString: $0) }), let n = Int(text), (1...256).contains(n) { cores = n }
         self.loops = (0..<cores).map { DispatchQueue(label: "tlsgate.loop.\($0)", target: .global()) }
+        self.pools = loops.map { UpstreamPool(queue: $0) }
         self.listener = try Listener(address: address, queue: acceptQueue)
     }
 
@@ -71,45 +74,48 @@ public final class ProxyServer: @unchecked Sendable {
 
     private func accept(_ fd: Int32, _ address: SocketAddress) {
         let env = currentEnvironment
-        let queue = loops[nextLoop % loops.count]   // accept() runs on the serial accept queue
+        let loopIndex = nextLoop % loops.count   // accept() runs on the serial accept queue
         nextLoop &+= 1
+        let queue = loops[loopIndex]
         let ip = IPAddress(bytes: address.ipBytes)
         let slot = ConnectionSlot(client: ip, queue: queue)
         let settings = env.settings
 
         if !settings.allowClients.isEmpty, !(ip.map { ip in settings.allowClients.contains { $0.contains(ip) } } ?? false) {
-            reject(fd, address, env: env, queue: queue, status: 403, code: .clientNotAllowed,
+            reject(fd, address, env: env, queue: queue, status: 403, code: .clientNotAllowed, reason: "not_allowed",
                    message: "client \(address.ipString) is not in allow_clients")
             return
         }
         if isDraining {
-            reject(fd, address, env: env, queue: queue, status: 503, code: nil, message: "tlsgate is shutting down")
+            reject(fd, address, env: env, queue: queue, status: 503, code: nil, reason: "draining", message: "tlsgate is shutting down")
             return
         }
         switch registry.admit(slot, maxTotal: settings.maxConnections, maxPerClient: settings.maxConnectionsPerClient) {
         case .admitted:
             break
         case .overTotal:
-            reject(fd, address, env: env, queue: queue, status: 503, code: nil,
+            reject(fd, address, env: env, queue: queue, status: 503, code: nil, reason: "max_connections",
                    message: "too many connections (limits.max_connections = \(settings.maxConnections))")
             return
         case .overPerClient:
-            reject(fd, address, env: env, queue: queue, status: 503, code: nil,
+            reject(fd, address, env: env, queue: queue, status: 503, code: nil, reason: "per_client",
                    message: "too many connections from \(address.ipString) (limits.max_connections_per_client = \(settings.maxConnectionsPerClient))")
             return
         }
         let registry = self.registry
-        let session = ForwardSession(env: env, queue: queue, fd: fd, clientAddress: address, slot: slot) {
+        let session = ForwardSession(env: env, queue: queue, fd: fd, clientAddress: address, slot: slot,
+                                     pool: pools[loopIndex]) {
             registry.remove(slot)
         }
         slot.session = session
+        env.metrics.connectionOpened(mode: "forward")
         queue.async { session.start() }
     }
 
     /// Answers a connection that is not admitted with an error, logs it (rate-limited) and
     /// audits it, then closes it gracefully.
     private func reject(_ fd: Int32, _ address: SocketAddress, env: ProxyEnvironment, queue: DispatchQueue,
-                        status: Int, code: ViolationCode?, message: String) {
+                        status: Int, code: ViolationCode?, reason: String, message: String) {
         let now = monotonicNanos()
         if now &- lastRejectLog > 1_000_000_000 {
             lastRejectLog = now
@@ -122,7 +128,9 @@ public final class ProxyServer: @unchecked Sendable {
         record.violations = code.map { [$0.rawValue] } ?? []
         record.reason = message
         env.audit.write(record)
-        let session = ForwardSession(env: env, queue: queue, fd: fd, clientAddress: address, slot: nil) {}
+        env.metrics.rejectedConnection(reason: reason)
+        if let code { env.metrics.violation(code.rawValue) }
+        let session = ForwardSession(env: env, queue: queue, fd: fd, clientAddress: address, slot: nil, pool: nil) {}
         queue.async {
             session.startRejected(status: status, code: code?.rawValue ?? "connection_limit", message: message)
         }

@@ -17,6 +17,10 @@ struct TunnelRecord {
     var clientMaxVersion: UInt16 = 0
     var tlsVersion: String?
     var cipher: String?
+    /// AWS endpoint facts for the audit line, when the host is in the catalog.
+    var awsFields: [(String, AuditValue)] = []
+    /// When the ClientHello was forwarded (for the handshake-duration metric).
+    var clientHelloNanos: UInt64 = 0
     /// Bytes received from the client (the CONNECT head included).
     var bytesIn: UInt64 = 0
     /// Bytes sent to the client (the proxy's answer included).

@@ -117,6 +117,7 @@ extension TunnelSession {
         clientBuffer.clear()
         clientBuffer.releaseIfEmpty()   // an idle tunnel holds no buffer memory
         toUpstream.pending = hellos
+        record.clientHelloNanos = monotonicNanos()
         serverBuffer = IOBuffer(capacity: 2 * ServerHelloParser.maxBufferedBytes)
         phase = .awaitingServerHello
         timer.arm(after: env.settings.handshakeTimeout)
@@ -177,6 +178,10 @@ extension TunnelSession {
         let minimum = env.settings.minimumTLS
         record.tlsVersion = TLSVersionName.name(hello.selectedVersion)
         record.cipher = CipherSuiteInfo.name(hello.cipherSuite)
+        if record.clientHelloNanos > 0 {
+            env.metrics.handshake(seconds: Double(monotonicNanos() &- record.clientHelloNanos) / 1e9, mode: "tunnel")
+        }
+        env.metrics.negotiated(version: record.tlsVersion!, cipher: record.cipher!)
         if let selected = hello.alpn { record.alpn = [selected] }
         var alert: UInt8?
         var reason: String?
@@ -260,13 +265,16 @@ extension TunnelSession {
         line.sni = record.sni
         line.alpn = record.alpn
         line.clientTLSMax = record.clientTLSMax
+        line.extra = record.awsFields
         env.audit.write(line)
+        env.metrics.bytes(mode: "tunnel", in: line.bytesIn ?? 0, out: line.bytesOut ?? 0)
         for code in record.violations {
             var violation = line
             violation.event = .violation
             violation.violations = [code.rawValue]
             violation.reason = record.violationReasons[code] ?? record.reason ?? code.summary
             env.audit.write(violation)
+            env.metrics.violation(code.rawValue)
         }
     }
 }

@@ -80,6 +80,17 @@ final class TunnelSession: DrainableSession, @unchecked Sendable {
             refuse(status: 403, code: refusal.code.rawValue, violation: nil, message: refusal.message)
             return
         }
+        let aws = env.awsDestination(record.host!)
+        record.awsFields = aws.auditFields
+        if let (code, reason) = aws.fipsViolation {
+            record.addViolation(code, reason)
+            if env.settings.policy.fips == .require {
+                record.decision = .deny
+                refuse(status: 403, code: code.rawValue, violation: nil, message: reason)
+                return
+            }
+            if record.decision == .allow { record.decision = .report }
+        }
         guard env.upstreamSlots.acquire(record.host!, limit: env.settings.maxUpstreamPerHost) else {
             refuse(status: 503, code: "upstream_busy", violation: nil,
                    message: "\(record.host!) already has \(env.settings.maxUpstreamPerHost) upstream connections (limits.max_upstream_per_host)")
@@ -339,6 +350,7 @@ final class TunnelSession: DrainableSession, @unchecked Sendable {
         client.close()
         timer?.cancel()
         writeAudit()
+        env.metrics.connectionClosed(mode: "tunnel")
         onClose()
     }
 }

@@ -2,7 +2,7 @@ import TLSGateIO
 import TLSGateTLS
 
 /// An upstream TLS connection owned by one forward session: socket, TLS session, readiness.
-final class UpstreamLink {
+final class UpstreamLink: @unchecked Sendable {
     let channel: SocketChannel
     let tls: TLSConnection
     let address: SocketAddress

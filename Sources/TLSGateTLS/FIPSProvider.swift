@@ -26,8 +26,8 @@ public enum FIPSProvider {
         ERR_clear_error()
         if OSSL_PROVIDER_available(nil, "fips") == 1 { return .active }
         guard OSSL_PROVIDER_load(nil, "fips") != nil else {
-            let errors = OpenSSLErrorStack.capture()
-            return .unavailable(errors.last?.text ?? "the fips provider module is not installed")
+            _ = OpenSSLErrorStack.capture()
+            return .unavailable("OpenSSL could not load the \"fips\" provider (no FIPS module is installed and configured)")
         }
         // Keep the default provider for non-approved needs; FIPS algorithms come from "fips".
         _ = OSSL_PROVIDER_load(nil, "default")

@@ -1,5 +1,6 @@
 import COpenSSL
 import CShims
+import Glibc
 
 /// Owns one `SSL_CTX`. Built once at start-up (or on reload) and shared by all connections:
 /// OpenSSL contexts are safe to use from many threads once configured.
@@ -49,6 +50,16 @@ public final class TLSContext: @unchecked Sendable {
     }
 
     deinit { SSL_CTX_free(pointer) }
+
+    /// Where OpenSSL's default trust store lives: (file, directory), as overridden by
+    /// SSL_CERT_FILE / SSL_CERT_DIR.
+    public static var systemTrustStore: (file: String, directory: String) {
+        let fileEnv = String(cString: X509_get_default_cert_file_env())
+        let dirEnv = String(cString: X509_get_default_cert_dir_env())
+        let file = getenv(fileEnv).map { String(cString: $0) } ?? String(cString: X509_get_default_cert_file())
+        let dir = getenv(dirEnv).map { String(cString: $0) } ?? String(cString: X509_get_default_cert_dir())
+        return (file, dir)
+    }
 
     /// The OpenSSL library version string, e.g. "OpenSSL 3.0.19 27 Jan 2026".
     public static var libraryVersion: String { String(cString: OpenSSL_version(Int32(OPENSSL_VERSION))) }

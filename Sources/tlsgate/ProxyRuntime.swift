@@ -2,9 +2,13 @@ import ArgumentParser
 import Dispatch
 import Glibc
 import Logging
+import TLSGateAWS
+import TLSGateAdmin
 import TLSGateAudit
 import TLSGateConfig
 import TLSGateIO
+import TLSGateMetrics
+import TLSGatePolicy
 import TLSGateProxy
 import TLSGateTLS
 
@@ -15,8 +19,11 @@ final class ProxyRuntime: @unchecked Sendable {
     let listenOverride: String?
     let logger: Logger
     let audit: AuditLog
-    let server: ProxyServer
+    private(set) var server: ProxyServer!
     let upstreamSlots: UpstreamSlots
+    let metrics: ProxyMetrics
+    private var admin: AdminServer?
+    private var catalogCache: (path: String, catalog: AWSEndpointCatalog)?
     private let control = DispatchQueue(label: "tlsgate.control")
     private var config: TLSGateConfig
     private var signalSources: [DispatchSourceSignal] = []
@@ -28,12 +35,29 @@ final class ProxyRuntime: @unchecked Sendable {
     }
 
     /// Everything a configuration turns into, built before it is used so a bad file changes nothing.
-    static func environment(for config: TLSGateConfig, configPath: String, audit: AuditLog, logger: Logger,
-                            upstreamSlots: UpstreamSlots) throws -> ProxyEnvironment {
+    func environment(for config: TLSGateConfig) throws -> ProxyEnvironment {
         let tls = try TLSContext(client: ConfigMapping.tlsConfiguration(config, configPath: configPath))
         let auth = try config.proxyAuth.map { try ProxyAuthenticator(usersFile: $0.usersFile, realm: $0.realm) }
         return ProxyEnvironment(settings: ConfigMapping.proxySettings(config), tls: tls, audit: audit, logger: logger,
-                                auth: auth, upstreamSlots: upstreamSlots)
+                                auth: auth, upstreamSlots: upstreamSlots, metrics: metrics, catalog: try catalog(for: config))
+    }
+
+    struct CatalogMissing: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// The AWS endpoint catalog: required when `policy.fips` is on, used for audit fields when found.
+    private func catalog(for config: TLSGateConfig) throws -> AWSEndpointCatalog? {
+        guard let path = config.aws.endpoints ?? SharedFiles.endpointCatalog(configPath: configPath) else {
+            if config.policy.fips != .off {
+                throw CatalogMissing(description: "policy.fips: \(config.policy.fips.rawValue) needs the AWS endpoint catalog: set aws.endpoints or install aws-endpoints.json next to the configuration or in /etc/tlsgate")
+            }
+            return nil
+        }
+        if let cached = catalogCache, cached.path == path { return cached.catalog }
+        let loaded = try AWSEndpointCatalog.load(path: path)
+        catalogCache = (path, loaded)
+        return loaded
     }
 
     init(config: TLSGateConfig, configPath: String, listenOverride: String?) throws(StartupError) {
@@ -53,9 +77,11 @@ final class ProxyRuntime: @unchecked Sendable {
             throw StartupError(description: "\(configPath): audit.path: \(error)", exitCode: 2)
         }
         upstreamSlots = UpstreamSlots()
+        metrics = ProxyMetrics(violationCodes: ViolationCode.allCases.map(\.rawValue))
+        server = nil
         let env: ProxyEnvironment
         do {
-            env = try Self.environment(for: config, configPath: configPath, audit: audit, logger: logger, upstreamSlots: upstreamSlots)
+            env = try environment(for: config)
         } catch {
             throw StartupError(description: "\(configPath): \(error)", exitCode: 2)
         }
@@ -80,16 +106,51 @@ final class ProxyRuntime: @unchecked Sendable {
             printError(error.description)
             throw ExitCode(error.exitCode)
         }
-        runtime.start()
+        do {
+            try runtime.start()
+        } catch {
+            printError(error.description)
+            throw ExitCode(error.exitCode)
+        }
         dispatchMain()
     }
 
-    private func start() {
+    private func start() throws(StartupError) {
+        if config.policy.fips != .off {
+            let status = FIPSProvider.load()
+            logger.notice("policy.fips is \(config.policy.fips.rawValue): TLS restricted to the FIPS profile; OpenSSL FIPS provider \(status)",
+                          metadata: status.isActive ? [:] : ["note": "no validated FIPS module is active; tlsgate enforces FIPS endpoints and algorithms, not FIPS 140 validation"])
+        }
+        if let adminAddress = config.admin {
+            let host = adminAddress.host == "localhost" ? "127.0.0.1" : adminAddress.host
+            guard let address = SocketAddress(ip: host, port: adminAddress.port) else {
+                throw StartupError(description: "\(configPath): admin: '\(adminAddress)' is not a numeric IP address and port", exitCode: 2)
+            }
+            let handlers = AdminHandlers(
+                health: { [unowned self] in !server.isDraining },
+                ready: { [unowned self] in !server.isDraining },
+                metrics: { [unowned self] in
+                    metrics.auditLinesWritten(total: audit.linesWritten, failures: audit.writeFailures)
+                    return metrics.render()
+                },
+                reload: { [unowned self] in
+                    control.sync { reload(trigger: "POST /reload") }.mapError { AdminError($0.description) }
+                })
+            do {
+                let admin = try AdminServer(listen: address, handlers: handlers, logger: logger)
+                admin.start()
+                self.admin = admin
+                logger.info("admin listening on \(admin.boundAddress)")
+            } catch {
+                throw StartupError(description: "cannot listen on admin \(adminAddress): \(error)", exitCode: 1)
+            }
+        }
         server.start()
         logger.info("listening on \(server.boundAddress)", metadata: [
             "tls.min_version": "\(config.tls.minVersion.rawValue)",
             "openssl": "\(TLSContext.libraryVersion)",
             "policy.mode": "\(config.policy.mode.rawValue)",
+            "policy.fips": "\(config.policy.fips.rawValue)",
         ])
         installSignals()
     }
@@ -121,7 +182,7 @@ final class ProxyRuntime: @unchecked Sendable {
             if fresh.listen != config.listen { notes.append("listen change needs a restart") }
             if fresh.audit.path != config.audit.path { notes.append("audit.path change needs a restart") }
             if fresh.admin != config.admin { notes.append("admin change needs a restart") }
-            let env = try Self.environment(for: fresh, configPath: configPath, audit: audit, logger: logger, upstreamSlots: upstreamSlots)
+            let env = try environment(for: fresh)
             server.replaceEnvironment(env)
             config = fresh
             let message = "configuration reloaded" + (notes.isEmpty ? "" : " (\(notes.joined(separator: "; ")))")
@@ -130,6 +191,7 @@ final class ProxyRuntime: @unchecked Sendable {
             record.status = 200
             record.reason = "\(trigger): \(message)"
             audit.write(record)
+            metrics.configReload(ok: true)
             return .success(message)
         } catch {
             let message = "\(error)"
@@ -138,6 +200,7 @@ final class ProxyRuntime: @unchecked Sendable {
             record.status = 500
             record.reason = "\(trigger): \(message)"
             audit.write(record)
+            metrics.configReload(ok: false)
             return .failure(ReloadError(description: message))
         }
     }
@@ -156,6 +219,7 @@ final class ProxyRuntime: @unchecked Sendable {
         logger.info("shutting down", metadata: ["signal": "\(sig)", "connections": "\(server.connectionCount)",
                                                 "grace": "\(config.shutdownGrace)s"])
         server.startDraining()
+        // The admin listener stays up (healthz says "draining") until exit.
         let deadline = monotonicNow() + UInt64(config.shutdownGrace * 1e9)
         waitForSessions(until: deadline) { [self] in
             server.closeAll()

@@ -1,0 +1,115 @@
+import Dispatch
+import TLSGateIO
+import TLSGateTLS
+
+/// Idle upstream TLS connections kept for the next request, across client connections.
+///
+/// Most tools open a new connection per process, so reusing the upstream side is where a local
+/// proxy saves the TLS handshake. There is one pool per event loop: a connection's Dispatch
+/// sources are bound to its loop's queue, so it can only be reused there, and the pool needs no
+/// lock (every call is made on that queue).
+///
+/// A connection is keyed by host, port and the environment it was made under (policy, CA bundle
+/// and TLS profile), so a reload never hands out a connection verified under the old settings.
+/// While idle, the pool watches it: the server closing it, or sending anything, removes it.
+final class UpstreamPool: @unchecked Sendable {
+    struct Key: Hashable {
+        let host: String
+        let port: Int
+        let environment: ObjectIdentifier
+    }
+
+    private struct Idle {
+        let link: UpstreamLink
+        let since: UInt64
+        let slots: UpstreamSlots
+    }
+
+    let queue: DispatchQueue
+    /// Most idle connections kept per key.
+    let maxIdlePerKey: Int
+    /// Seconds an idle connection is kept.
+    let idleTimeout: Double
+    private var idle: [Key: [Idle]] = [:]
+    private var sweeper: DispatchSourceTimer?
+    private(set) var reuses = 0
+
+    init(queue: DispatchQueue, maxIdlePerKey: Int = 32, idleTimeout: Double = 30) {
+        self.queue = queue
+        self.maxIdlePerKey = maxIdlePerKey
+        self.idleTimeout = idleTimeout
+    }
+
+    var idleCount: Int { idle.values.reduce(0) { $0 + $1.count } }
+
+    /// A healthy idle connection for `key` (most recently used first), or nil.
+    func take(_ key: Key) -> UpstreamLink? {
+        while var list = idle[key], let entry = list.popLast() {
+            idle[key] = list.isEmpty ? nil : list
+            let link = entry.link
+            if link.channel.isClosed || link.eof { continue }
+            link.channel.wantReads(false)
+            reuses += 1
+            return link
+        }
+        return nil
+    }
+
+    /// Keeps `link` for reuse (the caller gives up the link and its upstream slot). Returns false
+    /// when the pool is full for that key; the caller then closes the link itself.
+    func put(_ link: UpstreamLink, _ key: Key, slots: UpstreamSlots) -> Bool {
+        guard idleTimeout > 0, maxIdlePerKey > 0, idle[key, default: []].count < maxIdlePerKey,
+              !link.channel.isClosed, !link.eof, link.handshakeDone else { return false }
+        idle[key, default: []].append(Idle(link: link, since: monotonicNanos(), slots: slots))
+        link.readable = false
+        link.channel.setHandlers(readable: { [self] in idleLinkReadable(link, key) }, writable: {})
+        link.channel.wantWrites(false)
+        link.channel.wantReads(true)
+        startSweeper()
+        return true
+    }
+
+    /// An idle connection became readable: the server closed it (or sent something unasked for).
+    private func idleLinkReadable(_ link: UpstreamLink, _ key: Key) {
+        var scratch: UInt8 = 0
+        switch link.tls.read(into: &scratch, count: 1) {
+        case .wantRead:
+            return   // e.g. a TLS 1.3 session ticket: nothing for the application
+        case .wantWrite, .bytes, .closed, .failed:
+            remove(link, key)
+        }
+    }
+
+    private func remove(_ link: UpstreamLink, _ key: Key) {
+        guard var list = idle[key], let index = list.firstIndex(where: { $0.link === link }) else { return }
+        let entry = list.remove(at: index)
+        idle[key] = list.isEmpty ? nil : list
+        close(entry)
+    }
+
+    private func close(_ entry: Idle) {
+        entry.link.eof = true
+        entry.link.close(sendCloseNotify: true)
+        entry.slots.release(entry.link.host)
+    }
+
+    private func startSweeper() {
+        guard sweeper == nil else { return }
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        let period = max(1, min(5, idleTimeout / 2))
+        timer.schedule(deadline: .now() + period, repeating: period, leeway: .milliseconds(200))
+        timer.setEventHandler { [unowned self] in sweep() }
+        timer.resume()
+        sweeper = timer
+    }
+
+    /// Closes connections idle longer than `idleTimeout`.
+    private func sweep() {
+        let cutoff = monotonicNanos() &- UInt64(idleTimeout * 1e9)
+        for (key, list) in idle {
+            let (expired, kept) = (list.filter { $0.since < cutoff }, list.filter { $0.since >= cutoff })
+            idle[key] = kept.isEmpty ? nil : kept
+            expired.forEach(close)
+        }
+    }
+}
