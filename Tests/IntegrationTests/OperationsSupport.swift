@@ -340,3 +340,50 @@ final class OpsFixture {
         dir.cleanup()
     }
 }
+
+// MARK: - Admin listener
+
+extension TLSGate {
+    /// The admin listener's port, from `admin listening on 127.0.0.1:PORT` on stderr.
+    func adminPort(timeout: Double = 10) throws -> Int {
+        let g = try process.waitFor(#"admin listening on 127\.0\.0\.1:(\d+)"#, on: .stderr, timeout: timeout)
+        guard let port = Int(g[1]), port > 0 else { throw HarnessError("bad admin port in \(g[0])") }
+        return port
+    }
+
+    /// One request to the admin listener on a fresh connection.
+    func admin(_ method: String, _ path: String) throws -> RawResponse? {
+        let c = try RawConnection(port: try adminPort())
+        defer { c.close() }
+        try c.send("\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n")
+        return c.readResponse()
+    }
+
+    /// `GET /metrics` body.
+    func metricsText() throws -> String {
+        guard let r = try admin("GET", "/metrics"), r.status == 200 else { throw HarnessError("GET /metrics failed") }
+        return String(decoding: r.body, as: UTF8.self)
+    }
+}
+
+/// The value of one series in a Prometheus text exposition, e.g.
+/// `metric(text, "tlsgate_requests_total{class=\"2xx\"}")`; nil when absent. Labels must be given in
+/// the order the exposition prints them.
+func metric(_ text: String, _ series: String) -> Double? {
+    for line in text.split(separator: "\n") where line.hasPrefix(series + " ") {
+        return Double(line.dropFirst(series.count + 1).split(separator: " ").first ?? "")
+    }
+    return nil
+}
+
+/// The sum of every series of the family `name` whose label set contains `labelFilter` (all series
+/// when empty).
+func metricSum(_ text: String, _ name: String, labelFilter: String = "") -> Double {
+    var sum = 0.0
+    for line in text.split(separator: "\n") where line.hasPrefix(name + "{") || line.hasPrefix(name + " ") {
+        let parts = line.split(separator: " ")
+        guard parts.count >= 2, labelFilter.isEmpty || parts[0].contains(labelFilter) else { continue }
+        sum += Double(parts[1]) ?? 0
+    }
+    return sum
+}
