@@ -130,6 +130,14 @@ extension Operations {
             #expect(r?.status == 200, "\(String(describing: r?.head))")
             first.close()   // a kept-alive upstream connection holds its slot until the client leaves
             #expect(try Self.eventuallyServed(fx) == 200, "the slot was not released\n\(fx.gate.diagnostics)")
+            // Sequential requests (never two at once) on fresh connections are all served, whichever
+            // event loop takes them: an idle upstream connection kept for reuse must not make the
+            // next request fail with upstream_busy.
+            var statuses: [Int?] = []
+            for i in 0..<6 {
+                statuses.append(try Self.oneRequest(fx, "\(fx.s3)/delay?ms=0&seq=\(i)")?.status)
+            }
+            #expect(statuses == Array(repeating: 200, count: 6), "sequential requests with max_upstream_per_host 1: \(statuses)\n\(fx.gate.diagnostics)")
         }
     }
 }
