@@ -23,9 +23,13 @@ enum YAMLErrorMapping {
             let line = offset.map { lineNumber(ofCharacterOffset: $0, in: yaml) }
             return ConfigError(file: file, line: line, message: "invalid YAML: \(problem)")
         case let .duplicatedKeysInMapping(duplicates, context):
-            let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
+            // Yams reports the duplicates in no stable order: sort them, and point at the earliest
+            // repeat, so the same file always gives the same message.
+            let names = duplicates.map { "\($0)" }.sorted()
+            let keys = names.map { "'\($0)'" }.joined(separator: ", ")
             let first = context.mark
-            if let key = duplicates.first, let again = repeatedKeyLine(key, after: first, in: yaml) {
+            let repeats = duplicates.compactMap { repeatedKeyLine($0, after: first, in: yaml) }
+            if let again = repeats.min() {
                 return ConfigError(file: file, line: again, column: first.column,
                                    message: "duplicate key \(keys) (first defined on line \(first.line))")
             }
