@@ -59,7 +59,8 @@ enum AWSRequestFacts {
         if ex.awsEndpoint != nil || ex.sigv4 != nil {
             let headers = ex.head.headers
             if let operation = AWSOperation.infer(method: ex.head.method, pathAndQuery: ex.uri.pathAndQuery,
-                                                  headers: { headers.first($0) }, bodyPrefix: ex.bodyPrefix,
+                                                  headers: { headers.first($0) },
+                                                  bodyPrefix: ex.bodyIsChunked ? ex.bodyPrefix.map(ChunkedPrefix.decode) : ex.bodyPrefix,
                                                   endpoint: ex.awsEndpoint) {
                 fields.append(("aws_operation", .string(operation)))
             }

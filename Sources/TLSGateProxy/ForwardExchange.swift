@@ -48,6 +48,8 @@ struct ForwardExchange {
     var sigv4: SigV4Scope?
     /// The first bytes of a form-encoded body (`Action=...`), kept to name the AWS operation.
     var bodyPrefix: [UInt8]?
+    /// The body is chunked: `bodyPrefix` still holds the chunk framing.
+    let bodyIsChunked: Bool
     /// When the upstream TLS handshake started (for the handshake-duration metric).
     var handshakeStartedNanos: UInt64 = 0
     var decision: AuditDecision = .allow
@@ -61,6 +63,7 @@ struct ForwardExchange {
         self.startedNanos = startedNanos
         self.requestTracker = BodyTracker(framing)
         self.bodyless = framing == .none || framing == .contentLength(0)
+        self.bodyIsChunked = framing == .chunked
         if !bodyless, head.headers.first("content-type")?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true {
             bodyPrefix = []
         }

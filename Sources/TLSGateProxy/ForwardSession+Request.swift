@@ -12,6 +12,13 @@ extension ForwardSession {
     func beginRequest(_ head: HTTPRequestHead, headBytes: Int) {
         let now = monotonicNanos()
         lastProgressNanos = now
+        // Each request runs under the configuration in force when it arrives (a reload applies
+        // to the next request on a kept-alive connection, too).
+        if let latest = currentEnvironment?(), latest !== env {
+            releaseUpstream()
+            env = latest
+            headParser = HTTPHeadParser(maxHeadBytes: latest.settings.maxRequestHeadBytes)
+        }
         if let auth = env.auth, auth.authenticate(head.headers.first("proxy-authorization")) == nil {
             refuseUnauthenticated(head, headBytes: headBytes, realm: auth.realm)
             return
@@ -47,6 +54,11 @@ extension ForwardSession {
         }
         var ex = ForwardExchange(head: head, uri: uri, host: host, port: port, framing: framing,
                                  headBytes: headBytes, startedNanos: now)
+        // Who is asking and where to, known before any refusal so refused lines name them too.
+        let aws = env.awsDestination(host)
+        ex.awsEndpoint = aws.endpoint
+        ex.awsFields = aws.auditFields
+        ex.sigv4 = AWSRequestFacts.scope(head: head, uri: uri)
         if let violation = env.settings.policy.checkHost(host) {
             ex.violations.append(violation)
             if env.settings.policy.mode == .enforce {
@@ -58,9 +70,6 @@ extension ForwardSession {
             }
             ex.decision = .report
         }
-        let aws = env.awsDestination(host)
-        ex.awsEndpoint = aws.endpoint
-        ex.awsFields = aws.auditFields
         if let (code, reason) = aws.fipsViolation {
             ex.addViolation(code, reason)
             if env.settings.policy.fips == .require {
@@ -71,7 +80,6 @@ extension ForwardSession {
             }
             ex.decision = .report
         }
-        ex.sigv4 = AWSRequestFacts.scope(head: head, uri: uri)
         if let scope = ex.sigv4, let endpoint = aws.endpoint, let mismatch = scope.mismatch(with: endpoint) {
             // Reported, never refused: AWS itself rejects a wrongly scoped signature.
             ex.addViolation(.sigv4ScopeMismatch, mismatch)
@@ -212,6 +220,9 @@ extension ForwardSession {
                 case .certificateUntrusted: return (ViolationCode.certUntrusted.rawValue, .certUntrusted)
                 case .certificateNameMismatch: return (ViolationCode.certNameMismatch.rawValue, .certNameMismatch)
                 case .protocolVersion: return (ViolationCode.legacyTLSNegotiated.rawValue, .legacyTLSNegotiated)
+                // No common ground with the server (e.g. only ciphers outside tlsgate's profile):
+                // the server ends the handshake with an alert; tlsgate refused to go lower.
+                case .handshakeFailed: return ("upstream_tls_failed", .handshakeAlert)
                 default: return ("upstream_tls_failed", nil)
                 }
             }()

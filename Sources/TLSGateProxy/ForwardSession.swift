@@ -29,7 +29,9 @@ final class ForwardSession: DrainableSession, @unchecked Sendable {
         case handedOff
     }
 
-    let env: ProxyEnvironment
+    var env: ProxyEnvironment
+    /// The server's configuration now, for requests after a reload (nil: keep `env`).
+    let currentEnvironment: (@Sendable () -> ProxyEnvironment)?
     let queue: DispatchQueue
     let client: SocketChannel
     let clientAddress: SocketAddress
@@ -69,8 +71,10 @@ final class ForwardSession: DrainableSession, @unchecked Sendable {
     static let pumpRounds = 64
 
     init(env: ProxyEnvironment, queue: DispatchQueue, fd: Int32, clientAddress: SocketAddress,
-         slot: ConnectionSlot?, pool: UpstreamPool?, onClose: @escaping @Sendable () -> Void) {
+         slot: ConnectionSlot?, pool: UpstreamPool?, currentEnvironment: (@Sendable () -> ProxyEnvironment)? = nil,
+         onClose: @escaping @Sendable () -> Void) {
         self.pool = pool
+        self.currentEnvironment = currentEnvironment
         self.env = env
         self.queue = queue
         self.client = SocketChannel(fd: fd, queue: queue)

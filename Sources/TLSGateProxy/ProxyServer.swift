@@ -104,7 +104,8 @@ public final class ProxyServer: @unchecked Sendable {
         }
         let registry = self.registry
         let session = ForwardSession(env: env, queue: queue, fd: fd, clientAddress: address, slot: slot,
-                                     pool: pools[loopIndex]) {
+                                     pool: pools[loopIndex],
+                                     currentEnvironment: { [unowned self] in currentEnvironment }) {
             registry.remove(slot)
         }
         slot.session = session

@@ -90,6 +90,7 @@ final class TunnelSession: DrainableSession, @unchecked Sendable {
                 return
             }
             if record.decision == .allow { record.decision = .report }
+            if record.reason == nil { record.reason = reason }
         }
         guard env.upstreamSlots.acquire(record.host!, limit: env.settings.maxUpstreamPerHost) else {
             record.decision = .deny

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Glibc
+import TLSGateAWS
 import TLSGateConfig
 import TLSGateTLS
 
@@ -17,6 +18,9 @@ struct CheckConfigCommand: ParsableCommand {
         do {
             let loaded = try TLSGateConfig.load(path: config)
             _ = try TLSContext(client: ConfigMapping.tlsConfiguration(loaded, configPath: config))
+            if let catalog = try SharedFiles.catalogPath(for: loaded, configPath: config) {
+                _ = try AWSEndpointCatalog.load(path: catalog)
+            }
             print("\(config): OK")
         } catch let error as ConfigError {
             printError(error.description)

@@ -23,7 +23,7 @@ final class ProxyRuntime: @unchecked Sendable {
     let upstreamSlots: UpstreamSlots
     let metrics: ProxyMetrics
     private var admin: AdminServer?
-    private var catalogCache: (path: String, catalog: AWSEndpointCatalog)?
+    private var catalogCache: (path: String, stamp: String, catalog: AWSEndpointCatalog)?
     private let control = DispatchQueue(label: "tlsgate.control")
     private var config: TLSGateConfig
     private var signalSources: [DispatchSourceSignal] = []
@@ -42,21 +42,14 @@ final class ProxyRuntime: @unchecked Sendable {
                                 auth: auth, upstreamSlots: upstreamSlots, metrics: metrics, catalog: try catalog(for: config))
     }
 
-    struct CatalogMissing: Error, CustomStringConvertible {
-        let description: String
-    }
-
     /// The AWS endpoint catalog: required when `policy.fips` is on, used for audit fields when found.
     private func catalog(for config: TLSGateConfig) throws -> AWSEndpointCatalog? {
-        guard let path = config.aws.endpoints ?? SharedFiles.endpointCatalog(configPath: configPath) else {
-            if config.policy.fips != .off {
-                throw CatalogMissing(description: "policy.fips: \(config.policy.fips.rawValue) needs the AWS endpoint catalog: set aws.endpoints or install aws-endpoints.json next to the configuration or in /etc/tlsgate")
-            }
-            return nil
-        }
-        if let cached = catalogCache, cached.path == path { return cached.catalog }
+        guard let path = try SharedFiles.catalogPath(for: config, configPath: configPath) else { return nil }
+        // Reuse the loaded catalog unless the file changed (a refreshed catalog takes effect on reload).
+        let stamp = SharedFiles.fileStamp(path)
+        if let cached = catalogCache, cached.path == path, cached.stamp == stamp { return cached.catalog }
         let loaded = try AWSEndpointCatalog.load(path: path)
-        catalogCache = (path, loaded)
+        catalogCache = (path, stamp, loaded)
         return loaded
     }
 

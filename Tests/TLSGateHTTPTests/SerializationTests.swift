@@ -143,3 +143,14 @@ import Testing
                 == bytes("HTTP/1.1 502 BadGateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"))
     }
 }
+
+@Suite struct ChunkedPrefixTests {
+    @Test func dechunksWholeAndPartialChunks() {
+        let a = "Action=GetCallerIdentity&Vers", b = "ion=2011-"
+        let body = Array("\(String(a.utf8.count, radix: 16))\r\n\(a)\r\n\(String(b.utf8.count, radix: 16));ext=1\r\n\(b)\r\n0\r\n\r\n".utf8)
+        #expect(String(decoding: ChunkedPrefix.decode(body), as: UTF8.self) == "Action=GetCallerIdentity&Version=2011-")
+        #expect(String(decoding: ChunkedPrefix.decode(Array("a\r\nAction".utf8)), as: UTF8.self) == "Action")
+        #expect(ChunkedPrefix.decode(Array("zz\r\nx".utf8)).isEmpty)
+        #expect(ChunkedPrefix.decode([]).isEmpty)
+    }
+}
