@@ -14,6 +14,10 @@ struct GateConfig {
     var maxRequestHeadBytes: Int? = nil
     var clientHelloTimeout: String = "3s"
     var logLevel: String = "info"
+    /// `policy.fips` (off | audit | require); nil leaves the key out.
+    var fips: String? = nil
+    /// `aws.endpoints`: the endpoint catalog path; nil leaves the section out.
+    var awsEndpoints: String? = nil
     /// Extra YAML appended verbatim.
     var extra: String = ""
 
@@ -47,9 +51,11 @@ struct GateConfig {
             y += "  connect_ports: [\(connectPorts.map(String.init).joined(separator: ", "))]\n"
         }
         if let denyPrivateAddresses { y += "  deny_private_addresses: \(denyPrivateAddresses)\n" }
+        if let fips { y += "  fips: \(Self.quote(fips))\n" }
         y += "timeouts:\n  client_hello: \(clientHelloTimeout)\n"
         if let maxRequestHeadBytes { y += "limits:\n  max_request_head_bytes: \(maxRequestHeadBytes)\n" }
         y += "audit:\n  path: \(Self.quote(auditPath))\n"
+        if let awsEndpoints { y += "aws:\n  endpoints: \(Self.quote(awsEndpoints))\n" }
         y += extra
         return y
     }
