@@ -4,6 +4,8 @@ import Testing
 /// AWS host names used by the FIPS tests (all mapped to loopback through `upstream.resolve`).
 enum AWSNames {
     static let s3 = "s3.us-east-1.amazonaws.com"
+    /// The legacy global S3 endpoint (us-east-1 in the catalog).
+    static let s3Global = "s3.amazonaws.com"
     static let s3FIPS = "s3-fips.us-east-1.amazonaws.com"
     static let s3West2FIPS = "s3-fips.us-west-2.amazonaws.com"
     static let sts = "sts.us-east-1.amazonaws.com"
@@ -17,7 +19,7 @@ enum AWSNames {
     static let nonAWS = "a.example.test"
 
     /// Every name the test leaf certificate covers.
-    static let all = [s3, s3FIPS, s3West2FIPS, sts, stsFIPS, stsGov, s3FIPSSynthesized, s3NoFIPSVariant,
+    static let all = [s3, s3Global, s3FIPS, s3West2FIPS, sts, stsFIPS, stsGov, s3FIPSSynthesized, s3NoFIPSVariant,
                       "*.s3.us-east-1.amazonaws.com", "*.s3-fips.us-east-1.amazonaws.com", nonAWS]
 
     /// The repository's endpoint catalog (config/aws-endpoints.json).
@@ -98,6 +100,8 @@ final class AWSFIPSFixture {
             "AWS_EC2_METADATA_DISABLED": "true",
             "AWS_RETRY_MODE": "standard", "AWS_MAX_ATTEMPTS": "1",
             "AWS_PAGER": "",
+            // us-east-1 S3 on s3.us-east-1.amazonaws.com, not the legacy global s3.amazonaws.com.
+            "AWS_S3_US_EAST_1_REGIONAL_ENDPOINT": "regional",
             "NO_PROXY": "", "no_proxy": "",
         ]
     }
