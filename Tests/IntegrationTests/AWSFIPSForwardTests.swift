@@ -30,8 +30,21 @@ struct AWSFIPSForwardTests {
             #expect(rec.string("aws_access_key_id") == AWSTestCredentials.accessKey, "\(rec)")
             #expect(["TLSv1.2", "TLSv1.3"].contains(rec.string("tls_version") ?? ""), "\(rec)")
         }
-        let create = fx.requestRecord(AWSNames.s3FIPS) { $0.string("method") == "PUT" }
+        let create = fx.requestRecord(AWSNames.s3FIPS) { $0.string("method") == "PUT" && $0.path == "/fips-bucket" }
         #expect(create?.string("aws_operation") == "CreateBucket", "\(String(describing: create))")
+
+        // Object upload and download: PutObject / GetObject from the S3 method+path shape.
+        let local = try fx.dir.write("obj.bin", Pattern.bytes(20_000))
+        let back = fx.dir.file("obj.back")
+        for step in [["s3", "cp", local, "s3://fips-bucket/dir/obj.bin"], ["s3", "cp", "s3://fips-bucket/dir/obj.bin", back]] {
+            let r = try fx.awsForward(AWSNames.s3FIPS, step)
+            #expect(r.status == 0, "aws \(step.joined(separator: " ")): \(r.stderrText.suffix(1500))\n\(fx.gate.diagnostics)")
+        }
+        #expect(FileManager.default.contents(atPath: back) == Pattern.bytes(20_000), "object differs after the round trip")
+        let put = fx.requestRecord(AWSNames.s3FIPS) { $0.string("method") == "PUT" && $0.path == "/fips-bucket/dir/obj.bin" }
+        #expect(put?.string("aws_operation") == "PutObject", "\(String(describing: put))")
+        let get = fx.requestRecord(AWSNames.s3FIPS) { $0.string("method") == "GET" && $0.path == "/fips-bucket/dir/obj.bin" }
+        #expect(get?.string("aws_operation") == "GetObject", "\(String(describing: get))\n\(fx.gate.auditText.suffix(3000))")
 
         // Standard endpoint: refused before any connection; the CLI fails.
         let refused = try fx.awsForward(AWSNames.s3, ["s3api", "list-buckets"], useFIPS: false)
@@ -136,6 +149,18 @@ struct AWSFIPSForwardTests {
         #expect(v?.decision == "report", "\(String(describing: v))")
         #expect(!fx.gate.auditText.contains(signature), "the signature is in the audit")
         #expect(!fx.gate.stderrText.contains(signature), "the signature is on stderr")
+
+        // A presigned URL: the scope comes from X-Amz-Credential (logged redacted in the path).
+        let presigned = "http://\(AWSNames.s3)/status/200?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+            + "&X-Amz-Credential=\(AWSTestCredentials.accessKey)%2F20260101%2Feu-west-1%2Fs3%2Faws4_request"
+            + "&X-Amz-Date=20260101T000000Z&X-Amz-Expires=600&X-Amz-SignedHeaders=host&X-Amz-Signature=\(signature)"
+        let p = try Curl.run(["-x", fx.gate.proxyURL, "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "20", presigned], timeout: 30)
+        #expect(Curl.status(p) == 200, "presigned: \(p.stderrText)\n\(fx.gate.diagnostics)")
+        let prec = fx.gate.waitForAudit { $0.event == "request" && ($0.path ?? "").contains("X-Amz-Credential") }
+        #expect(prec?.string("sigv4_scope") == "s3/eu-west-1", "\(String(describing: prec))")
+        #expect(prec?.string("aws_access_key_id") == AWSTestCredentials.accessKey, "\(String(describing: prec))")
+        #expect(prec?.violations == ["sigv4_scope_mismatch"] && prec?.decision == "report", "\(String(describing: prec))")
+        #expect(!fx.gate.auditText.contains(signature), "the presigned signature is in the audit")
 
         // A matching scope on the same host: no violation.
         let okAuth = auth.replacingOccurrences(of: "/us-west-2/", with: "/us-east-1/")

@@ -81,6 +81,22 @@ struct AWSFIPSPolicyTests {
         rec?.expectAWS(service: "s3", region: "ap-southeast-1", fips: false, "no FIPS variant")
     }
 
+    @Test func auditModeReportsUnknownAndNonFIPSHostsButForwardsThem() throws {
+        let fx = try AWSFIPSFixture("fips-audit-curl", fips: "audit", backend: .upstream)
+        defer { fx.cleanup() }
+        let cases: [(String, String)] = [(AWSNames.s3FIPSSynthesized, "unknown_aws_endpoint"), (AWSNames.sts, "non_fips_endpoint")]
+        for (host, code) in cases {
+            let r = try Self.curl(fx, "http://\(host)/bytes/10")
+            #expect(Curl.status(r) == 200, "\(host) forward: \(r.stderrText)\n\(fx.gate.diagnostics)")
+            let rec = fx.requestRecord(host)
+            #expect(rec?.decision == "report" && rec?.violations == [code], "\(host): \(String(describing: rec))")
+            let t = try Self.curl(fx, "https://\(host)/bytes/10")
+            #expect(t.status == 0 && Curl.status(t) == 200, "\(host) tunnel: \(t.stderrText)\n\(fx.gate.diagnostics)")
+            let trec = fx.tunnelRecord(host)
+            #expect(trec?.decision == "report" && trec?.violations == [code], "\(host): \(String(describing: trec))")
+        }
+    }
+
     @Test func amazonCABundleRejectsTestCASignedUpstream() throws {
         let dir = try TempDir("fips-amazon-ca")
         defer { dir.cleanup() }
