@@ -50,3 +50,10 @@ bench: release
 
 clean:
 	rm -rf .build
+
+# libFuzzer targets (Tests/Fuzz): build with -sanitize=fuzzer (+ AddressSanitizer) in .build-fuzz-asan,
+# run each for FUZZ_SECONDS; fails on any crash, hang or failing regression input.
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash Tests/Fuzz/run.sh

@@ -5,6 +5,12 @@ let package = Package(
     name: "tlsgate",
     products: [
         .executable(name: "tlsgate", targets: ["tlsgate"]),
+        // libFuzzer targets (Tests/Fuzz, `make fuzz`); see Tests/Fuzz/README.md.
+        .executable(name: "fuzz-http-head", targets: ["FuzzHTTPHead"]),
+        .executable(name: "fuzz-chunked", targets: ["FuzzChunked"]),
+        .executable(name: "fuzz-client-hello", targets: ["FuzzClientHello"]),
+        .executable(name: "fuzz-server-hello", targets: ["FuzzServerHello"]),
+        .executable(name: "fuzz-config", targets: ["FuzzConfig"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -26,7 +32,7 @@ let package = Package(
         // Non-blocking POSIX sockets on Dispatch: syscalls, channels, buffers, resolver.
         .target(name: "TLSGateIO", dependencies: ["CShims"]),
         // OpenSSL contexts/connections and TLS handshake inspection (ClientHello/ServerHello parsers).
-        .target(name: "TLSGateTLS", dependencies: ["COpenSSL", "CShims"]),
+        .target(name: "TLSGateTLS", dependencies: ["COpenSSL", "CShims", "TLSGateIO"]),
         // HTTP/1.1 heads, targets, body framing.
         .target(name: "TLSGateHTTP"),
         // Host allowlists, address classes, violation codes.
@@ -77,6 +83,14 @@ let package = Package(
         ]),
         // Real processes on loopback: the built tlsgate binary, openssl s_server, curl, Python.
         .testTarget(name: "IntegrationTests", dependencies: [], exclude: ["Support"]),
+
+        // libFuzzer targets: one file each defining LLVMFuzzerTestOneInput. Built with
+        // `--sanitize=fuzzer` (libFuzzer supplies main); a plain build links them as no-op programs.
+        .executableTarget(name: "FuzzHTTPHead", dependencies: ["TLSGateHTTP"], path: "Tests/Fuzz/FuzzHTTPHead"),
+        .executableTarget(name: "FuzzChunked", dependencies: ["TLSGateHTTP"], path: "Tests/Fuzz/FuzzChunked"),
+        .executableTarget(name: "FuzzClientHello", dependencies: ["TLSGateTLS"], path: "Tests/Fuzz/FuzzClientHello"),
+        .executableTarget(name: "FuzzServerHello", dependencies: ["TLSGateTLS"], path: "Tests/Fuzz/FuzzServerHello"),
+        .executableTarget(name: "FuzzConfig", dependencies: ["TLSGateConfig"], path: "Tests/Fuzz/FuzzConfig"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -94,6 +94,7 @@ struct ConfigParser {
             }
         }
         try checkNotOpenProxy(config, root: root)
+        try checkAdminApart(config, root: root)
         return config
     }
 
@@ -107,6 +108,19 @@ struct ConfigParser {
         }
         throw error(node, "listen: \(config.listen) is not a loopback address; set allow_clients (CIDR list) "
                     + "or proxy_auth.users_file, or tlsgate would be an open proxy")
+    }
+
+    /// The admin listener must never share the proxy's port.
+    private func checkAdminApart(_ config: TLSGateConfig, root: Node) throws(ConfigError) {
+        guard let admin = config.admin, admin.port != 0, admin.port == config.listen.port else { return }
+        let wildcard: Set<String> = ["0.0.0.0", "::", "::0"]
+        guard admin.host == config.listen.host || wildcard.contains(admin.host) || wildcard.contains(config.listen.host)
+            || (admin.isLoopback && config.listen.isLoopback && admin.host == config.listen.host) else { return }
+        var node: Node? = root
+        if case .mapping(let mapping) = root {
+            node = mapping.first(where: { if case .scalar(let k) = $0.key { return k.string == "admin" } else { return false } })?.value
+        }
+        throw error(node, "admin: \(admin) is the proxy's own address (listen: \(config.listen)); the admin listener needs its own port")
     }
 
     private func parseProxyAuth(_ node: Node) throws(ConfigError) -> ProxyAuthSettings? {

@@ -121,6 +121,7 @@ extension ForwardSession {
 
     private func connectUpstream(host: String, port: Int) {
         guard env.upstreamSlots.acquire(host, limit: env.settings.maxUpstreamPerHost) else {
+            exchange?.decision = .deny
             failExchange(status: 503, code: "upstream_busy", violation: nil,
                          message: "\(host) already has \(env.settings.maxUpstreamPerHost) upstream connections (limits.max_upstream_per_host)")
             return
@@ -158,7 +159,7 @@ extension ForwardSession {
     private func startHandshake(_ connected: ConnectedUpstream, host: String, port: Int) {
         let tls: TLSConnection
         do {
-            tls = try TLSConnection(context: env.tls, fd: connected.channel.fd, serverName: host)
+            tls = try TLSConnection(context: env.tls, fd: connected.channel.fd, serverName: host, port: port)
         } catch {
             connected.channel.close()
             failExchange(status: 502, code: "upstream_tls_failed", violation: nil, message: error.message)
@@ -196,6 +197,8 @@ extension ForwardSession {
                 env.metrics.handshake(seconds: Double(monotonicNanos() &- started) / 1e9, mode: "forward")
             }
             env.metrics.negotiated(version: up.tls.protocolVersion, cipher: up.tls.cipherName ?? "unknown")
+            env.logger.debug("upstream TLS established", metadata: [
+                "host": "\(up.host)", "version": "\(up.tls.protocolVersion)", "resumed": "\(up.tls.resumedSession)"])
             startExchange()
         case .wantRead:
             up.readable = false
@@ -347,6 +350,7 @@ extension ForwardSession {
             upstreamEnded()
             return true
         case .failed(let error):
+            up.failed = true
             upstreamBroke(up, reason: "upstream TLS error: \(error.message)")
             return true
         }

@@ -358,7 +358,17 @@ final class ForwardSession: DrainableSession, @unchecked Sendable {
             } else if clientIn.isEmpty && requestsServed > 0 {
                 close()
             } else {
-                respondError(status: 408, code: "request_timeout", message: "request head not received in time")
+                let received = clientIn.readableCount
+                let sent = respondError(status: 408, code: "request_timeout", message: "request head not received in time")
+                var record = AuditRecord(event: .request, mode: .forward)
+                record.client = clientAddress.description
+                record.status = 408
+                record.decision = .deny
+                record.reason = "request head not complete within \(env.settings.requestHeadTimeout)s"
+                record.bytesIn = received
+                record.bytesOut = sent
+                env.audit.write(record)
+                env.metrics.request(status: 408)
             }
         case .connecting:
             connector?.cancel()
@@ -455,13 +465,18 @@ final class ForwardSession: DrainableSession, @unchecked Sendable {
             return
         }
         let key = UpstreamPool.Key(host: up.host, port: up.port, environment: ObjectIdentifier(env))
-        guard pool.put(up, key, slots: env.upstreamSlots) else {
+        guard pool.put(up, key) else {
             dropUpstream(sendCloseNotify: true)
             return
         }
         upstream = nil
         upstreamIdle = false
-        upstreamSlotHost = nil   // the pool holds the slot now
+        // An idle pooled connection does not count against limits.max_upstream_per_host: the
+        // slot is taken again when a request picks the connection up.
+        if let host = upstreamSlotHost {
+            upstreamSlotHost = nil
+            env.upstreamSlots.release(host)
+        }
         upIn.clear()
         upIn.releaseIfEmpty()
     }
@@ -469,7 +484,11 @@ final class ForwardSession: DrainableSession, @unchecked Sendable {
     /// Takes a pooled connection for `host:port`, if one is idle.
     func adoptPooledUpstream(host: String, port: Int) -> Bool {
         let key = UpstreamPool.Key(host: host, port: port, environment: ObjectIdentifier(env))
-        guard let pool, let link = pool.take(key) else { return false }
+        guard let pool, pool.hasIdle(key), env.upstreamSlots.acquire(host, limit: env.settings.maxUpstreamPerHost) else { return false }
+        guard let link = pool.take(key) else {
+            env.upstreamSlots.release(host)
+            return false
+        }
         link.channel.setHandlers(readable: { [self] in upstreamReadableEvent() },
                                  writable: { [self] in upstreamWritableEvent() })
         upstream = link

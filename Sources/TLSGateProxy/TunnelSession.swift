@@ -92,6 +92,7 @@ final class TunnelSession: DrainableSession, @unchecked Sendable {
             if record.decision == .allow { record.decision = .report }
         }
         guard env.upstreamSlots.acquire(record.host!, limit: env.settings.maxUpstreamPerHost) else {
+            record.decision = .deny
             refuse(status: 503, code: "upstream_busy", violation: nil,
                    message: "\(record.host!) already has \(env.settings.maxUpstreamPerHost) upstream connections (limits.max_upstream_per_host)")
             return

@@ -33,8 +33,14 @@ final class UpstreamLink: @unchecked Sendable {
     /// Whether OpenSSL may make progress writing now.
     var canWrite: Bool { writable && !(writeNeedsRead && !readable) }
 
+    /// A TLS error happened: the session must not be resumed.
+    var failed = false
+
     func close(sendCloseNotify: Bool) {
-        if sendCloseNotify && handshakeDone && !eof { tls.shutdown() }
+        if handshakeDone && !failed {
+            // Either way the session stays resumable; only a failed connection loses it.
+            if sendCloseNotify && !eof { tls.shutdown() } else { tls.markClosedByPeer() }
+        }
         channel.close()
     }
 }

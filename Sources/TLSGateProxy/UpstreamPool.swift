@@ -22,7 +22,6 @@ final class UpstreamPool: @unchecked Sendable {
     private struct Idle {
         let link: UpstreamLink
         let since: UInt64
-        let slots: UpstreamSlots
     }
 
     let queue: DispatchQueue
@@ -42,6 +41,9 @@ final class UpstreamPool: @unchecked Sendable {
 
     var idleCount: Int { idle.values.reduce(0) { $0 + $1.count } }
 
+    /// Whether a connection for `key` is idle here (it may still turn out closed on `take`).
+    func hasIdle(_ key: Key) -> Bool { idle[key]?.isEmpty == false }
+
     /// A healthy idle connection for `key` (most recently used first), or nil.
     func take(_ key: Key) -> UpstreamLink? {
         while var list = idle[key], let entry = list.popLast() {
@@ -55,12 +57,12 @@ final class UpstreamPool: @unchecked Sendable {
         return nil
     }
 
-    /// Keeps `link` for reuse (the caller gives up the link and its upstream slot). Returns false
-    /// when the pool is full for that key; the caller then closes the link itself.
-    func put(_ link: UpstreamLink, _ key: Key, slots: UpstreamSlots) -> Bool {
+    /// Keeps `link` for reuse (the caller gives up the link). Returns false when the pool is full
+    /// for that key; the caller then closes the link itself.
+    func put(_ link: UpstreamLink, _ key: Key) -> Bool {
         guard idleTimeout > 0, maxIdlePerKey > 0, idle[key, default: []].count < maxIdlePerKey,
               !link.channel.isClosed, !link.eof, link.handshakeDone else { return false }
-        idle[key, default: []].append(Idle(link: link, since: monotonicNanos(), slots: slots))
+        idle[key, default: []].append(Idle(link: link, since: monotonicNanos()))
         link.readable = false
         link.channel.setHandlers(readable: { [self] in idleLinkReadable(link, key) }, writable: {})
         link.channel.wantWrites(false)
@@ -88,9 +90,8 @@ final class UpstreamPool: @unchecked Sendable {
     }
 
     private func close(_ entry: Idle) {
-        entry.link.eof = true
         entry.link.close(sendCloseNotify: true)
-        entry.slots.release(entry.link.host)
+        entry.link.eof = true
     }
 
     private func startSweeper() {

@@ -12,10 +12,12 @@ public final class TLSConnection {
     /// Keeps the `SSL_CTX` alive as long as this connection (the `SSL` holds a reference too).
     public let context: TLSContext
     public let serverName: String
+    /// Where this connection's new sessions are filed (kept alive while the SSL points at it).
+    private let sessionSlot: SessionSlot
 
     /// Prepares a client session: SNI (unless `serverName` is an IP literal), host name (or IP)
     /// verification, and the socket.
-    public init(context: TLSContext, fd: Int32, serverName: String) throws(TLSError) {
+    public init(context: TLSContext, fd: Int32, serverName: String, port: Int = 443) throws(TLSError) {
         OpenSSLErrorStack.clear()
         guard let ssl = SSL_new(context.pointer) else {
             throw TLSError(kind: .setup, message: "SSL_new failed", errors: OpenSSLErrorStack.capture())
@@ -23,6 +25,9 @@ public final class TLSConnection {
         self.ssl = ssl
         self.context = context
         self.serverName = serverName
+        self.sessionSlot = SessionSlot(cache: context.sessions, key: "\(serverName):\(port)")
+        _ = tg_SSL_set_app_data(ssl, Unmanaged.passUnretained(sessionSlot).toOpaque())
+        context.sessions.apply(to: ssl, key: sessionSlot.key)
 
         let isIP = TLSConnection.isIPLiteral(serverName)
         if isIP {
@@ -87,6 +92,16 @@ public final class TLSConnection {
         _ = SSL_shutdown(ssl)
         ERR_clear_error()
     }
+
+    /// Marks a session the peer ended (after a complete exchange) as cleanly closed without
+    /// writing to the socket. Without it, freeing the `SSL` would mark its session
+    /// non-resumable, wasting the tickets the server issued.
+    public func markClosedByPeer() {
+        SSL_set_shutdown(ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN)
+    }
+
+    /// Whether the handshake resumed an earlier session (no full handshake).
+    public var resumedSession: Bool { SSL_session_reused(ssl) == 1 }
 
     /// The negotiated protocol, OpenSSL spelling: "TLSv1.3".
     public var protocolVersion: String { String(cString: SSL_get_version(ssl)) }

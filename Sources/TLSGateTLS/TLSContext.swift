@@ -7,6 +7,8 @@ import Glibc
 public final class TLSContext: @unchecked Sendable {
     let pointer: OpaquePointer
     public let configuration: TLSClientConfiguration
+    /// Upstream sessions for resumption, per host:port.
+    let sessions = TLSSessionCache()
 
     /// A client context: minimum version, AEAD-only ciphers, peer verification always on.
     public init(client configuration: TLSClientConfiguration) throws(TLSError) {
@@ -39,6 +41,9 @@ public final class TLSContext: @unchecked Sendable {
             throw fail("invalid TLS signature algorithms '\(sigalgs)'")
         }
         SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nil)
+        // Resumption: OpenSSL offers each new session to the callback, which files it by host:port.
+        _ = tg_SSL_CTX_set_session_cache_mode(ctx, tg_client_session_cache_mode())
+        SSL_CTX_sess_set_new_cb(ctx, tlsgateNewSessionCallback)
         switch configuration.trustStore {
         case .system:
             guard SSL_CTX_set_default_verify_paths(ctx) == 1 else { throw fail("cannot load the system trust store") }

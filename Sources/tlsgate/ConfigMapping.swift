@@ -40,7 +40,11 @@ enum ConfigMapping {
             idleTimeout: config.timeouts.idle,
             clientHelloTimeout: config.timeouts.clientHello,
             tunnelIdleTimeout: config.timeouts.tunnelIdle,
-            maxRequestHeadBytes: config.limits.maxRequestHeadBytes
+            maxRequestHeadBytes: config.limits.maxRequestHeadBytes,
+            maxConnections: config.limits.maxConnections,
+            maxConnectionsPerClient: config.limits.maxConnectionsPerClient,
+            maxUpstreamPerHost: config.limits.maxUpstreamPerHost,
+            allowClients: config.allowClients
         )
     }
 }

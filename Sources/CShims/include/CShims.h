@@ -25,6 +25,11 @@ long tg_default_ssl_mode(void);
 int tg_SSL_set_tlsext_host_name(SSL *ssl, const char *name);
 /// SSL_CTX_set_read_ahead is a macro over SSL_CTX_ctrl (read whole socket buffers, not record by record).
 void tg_SSL_CTX_set_read_ahead(SSL_CTX *ctx, int yes);
+/// SSL_set_app_data / SSL_get_app_data are macros over SSL_set_ex_data(ssl, 0, ...).
+int tg_SSL_set_app_data(SSL *ssl, void *data);
+void *tg_SSL_get_app_data(const SSL *ssl);
+/// SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE are macros.
+long tg_client_session_cache_mode(void);
 /// SSL_CTX_set1_sigalgs_list is a macro over SSL_CTX_ctrl.
 int tg_SSL_CTX_set1_sigalgs_list(SSL_CTX *ctx, const char *list);
 /// SSL_CTX_set1_groups_list is a macro over SSL_CTX_ctrl.

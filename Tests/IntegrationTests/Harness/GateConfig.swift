@@ -18,6 +18,20 @@ struct GateConfig {
     var fips: String? = nil
     /// `aws.endpoints`: the endpoint catalog path; nil leaves the section out.
     var awsEndpoints: String? = nil
+    /// Optional operations keys (nil: the key is not written, tlsgate's default applies).
+    var listen: String = "127.0.0.1:0"
+    var shutdownGrace: String? = nil
+    /// `admin:` listen address (e.g. "127.0.0.1:0"); nil: not written (off).
+    var admin: String? = nil
+    var allowClients: [String]? = nil
+    /// `proxy_auth: {users_file, realm}`.
+    var proxyAuth: (usersFile: String, realm: String)? = nil
+    var requestHeadTimeout: String? = nil
+    var idleTimeout: String? = nil
+    var tunnelIdleTimeout: String? = nil
+    var maxConnections: Int? = nil
+    var maxConnectionsPerClient: Int? = nil
+    var maxUpstreamPerHost: Int? = nil
     /// Extra YAML appended verbatim.
     var extra: String = ""
 
@@ -27,7 +41,7 @@ struct GateConfig {
     func yaml(auditPath: String) -> String {
         var y = """
             # written by tlsgate IntegrationTests
-            listen: 127.0.0.1:0
+            listen: \(listen)
             log_level: \(logLevel)
             tls:
               min_version: "\(minVersion)"
@@ -53,7 +67,25 @@ struct GateConfig {
         if let denyPrivateAddresses { y += "  deny_private_addresses: \(denyPrivateAddresses)\n" }
         if let fips { y += "  fips: \(Self.quote(fips))\n" }
         y += "timeouts:\n  client_hello: \(clientHelloTimeout)\n"
-        if let maxRequestHeadBytes { y += "limits:\n  max_request_head_bytes: \(maxRequestHeadBytes)\n" }
+        if let requestHeadTimeout { y += "  request_head: \(requestHeadTimeout)\n" }
+        if let idleTimeout { y += "  idle: \(idleTimeout)\n" }
+        if let tunnelIdleTimeout { y += "  tunnel_idle: \(tunnelIdleTimeout)\n" }
+        let limits: [(String, Int?)] = [("max_request_head_bytes", maxRequestHeadBytes),
+                                        ("max_connections", maxConnections),
+                                        ("max_connections_per_client", maxConnectionsPerClient),
+                                        ("max_upstream_per_host", maxUpstreamPerHost)]
+        if limits.contains(where: { $0.1 != nil }) {
+            y += "limits:\n"
+            for case let (key, value?) in limits { y += "  \(key): \(value)\n" }
+        }
+        if let shutdownGrace { y += "shutdown_grace: \(shutdownGrace)\n" }
+        if let admin { y += "admin: \(admin)\n" }
+        if let allowClients {
+            y += "allow_clients: [\(allowClients.map(Self.quote).joined(separator: ", "))]\n"
+        }
+        if let proxyAuth {
+            y += "proxy_auth:\n  users_file: \(Self.quote(proxyAuth.usersFile))\n  realm: \(Self.quote(proxyAuth.realm))\n"
+        }
         y += "audit:\n  path: \(Self.quote(auditPath))\n"
         if let awsEndpoints { y += "aws:\n  endpoints: \(Self.quote(awsEndpoints))\n" }
         y += extra

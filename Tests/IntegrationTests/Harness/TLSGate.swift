@@ -20,7 +20,8 @@ final class TLSGate {
             name: name, program: binary,
             arguments: ["run", "--config", configPath, "--listen", "127.0.0.1:0"], dir: dir)
         do {
-            let groups = try process.waitFor(#"listening on 127\.0\.0\.1:(\d+)"#, on: .stderr, timeout: 10)
+            // Not "admin listening on ...": the admin listener (if configured) logs first.
+            let groups = try process.waitFor(#"(?<!admin )listening on 127\.0\.0\.1:(\d+)"#, on: .stderr, timeout: 10)
             guard let p = Int(groups[1]), p > 0 else { throw HarnessError("bad port in \(groups[0])") }
             port = p
         } catch {

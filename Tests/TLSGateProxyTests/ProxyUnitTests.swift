@@ -1,0 +1,108 @@
+import Dispatch
+import Foundation
+import Testing
+@testable import TLSGateProxy
+import TLSGatePolicy
+
+@Suite struct OutputQueueTests {
+    @Test func chunksDrainInOrderAcrossPartialWrites() {
+        var queue = OutputQueue()
+        queue.append([1, 2, 3])
+        queue.append([])
+        queue.append([4, 5])
+        #expect(queue.hasSingleChunk == false)
+        var seen: [UInt8] = []
+        while !queue.isEmpty {
+            let taken = queue.withFront { ptr, count -> Int in
+                let n = min(2, count)   // a socket that takes two bytes at a time
+                seen.append(contentsOf: UnsafeRawBufferPointer(start: ptr, count: n))
+                return n
+            }
+            queue.consume(taken)
+        }
+        #expect(seen == [1, 2, 3, 4, 5])
+    }
+}
+
+@Suite struct LimitsBookkeepingTests {
+    @Test func upstreamSlotsCapPerHost() {
+        let slots = UpstreamSlots()
+        #expect(slots.acquire("a.example", limit: 2))
+        #expect(slots.acquire("a.example", limit: 2))
+        #expect(!slots.acquire("a.example", limit: 2))
+        #expect(slots.acquire("b.example", limit: 2), "hosts are counted separately")
+        slots.release("a.example")
+        #expect(slots.acquire("a.example", limit: 2))
+        #expect(slots.acquire("c.example", limit: 0) && slots.acquire("c.example", limit: 0), "0 = no cap")
+    }
+
+    @Test func registryAdmitsWithinTotalAndPerClientLimits() {
+        let registry = ConnectionRegistry()
+        let queue = DispatchQueue(label: "test")
+        let one = IPAddress(parsing: "127.0.0.1")
+        let two = IPAddress(parsing: "127.0.0.2")
+        let a = ConnectionSlot(client: one, queue: queue)
+        let b = ConnectionSlot(client: one, queue: queue)
+        let c = ConnectionSlot(client: two, queue: queue)
+        let d = ConnectionSlot(client: two, queue: queue)
+        #expect(registry.admit(a, maxTotal: 3, maxPerClient: 1) == .admitted)
+        #expect(registry.admit(b, maxTotal: 3, maxPerClient: 1) == .overPerClient)
+        #expect(registry.admit(c, maxTotal: 3, maxPerClient: 2) == .admitted)
+        #expect(registry.admit(d, maxTotal: 2, maxPerClient: 2) == .overTotal)
+        registry.remove(a)
+        registry.remove(a)   // idempotent
+        #expect(registry.count == 1)
+        #expect(registry.admit(b, maxTotal: 3, maxPerClient: 1) == .admitted)
+    }
+}
+
+@Suite struct ProxyAuthenticatorTests {
+    /// A users file with a real SHA-512 crypt hash made by `openssl passwd -6`.
+    func usersFile() throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        process.arguments = ["passwd", "-6", "-salt", "testsalt", "s3cret:pw"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        process.waitUntilExit()
+        let hash = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let path = NSTemporaryDirectory() + "tlsgate-users-\(getpid())"
+        try "# users\nalice:\(hash)\n".write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func basic(_ credentials: String) -> String {
+        "Basic " + Data(credentials.utf8).base64EncodedString()
+    }
+
+    @Test func acceptsOnlyTheRightPassword() throws {
+        let path = try usersFile()
+        defer { unlink(path) }
+        let auth = try ProxyAuthenticator(usersFile: path, realm: "test")
+        #expect(auth.authenticate(basic("alice:s3cret:pw")) == "alice", "passwords may contain colons")
+        #expect(auth.authenticate(basic("alice:s3cret:pw")) == "alice", "remembered")
+        #expect(auth.authenticate(basic("alice:wrong")) == nil)
+        #expect(auth.authenticate(basic("bob:s3cret:pw")) == nil)
+        #expect(auth.authenticate("Bearer abc") == nil)
+        #expect(auth.authenticate("Basic !!!") == nil)
+        #expect(auth.authenticate(nil) == nil)
+    }
+
+    @Test func rejectsMalformedUsersFiles() throws {
+        let path = NSTemporaryDirectory() + "tlsgate-badusers-\(getpid())"
+        defer { unlink(path) }
+        try "alice:plaintext\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: ProxyAuthenticator.LoadError.self) { try ProxyAuthenticator(usersFile: path, realm: "x") }
+        #expect(throws: ProxyAuthenticator.LoadError.self) { try ProxyAuthenticator(usersFile: "/nonexistent", realm: "x") }
+    }
+
+    @Test func base64MatchesFoundation() {
+        for text in ["", "a", "ab", "abc", "alice:secret", String(repeating: "x", count: 100)] {
+            let encoded = Data(text.utf8).base64EncodedString()
+            #expect(Base64.decode(encoded) == Array(text.utf8), "\(text)")
+        }
+        #expect(Base64.decode("a=b") == nil)
+    }
+}
