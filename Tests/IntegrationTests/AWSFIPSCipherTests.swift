@@ -74,8 +74,10 @@ struct AWSFIPSCipherTests {
         }
     }
 
-    @Test func fipsProfileRefusesChaChaAndX25519OnlyUpstreams() throws {
-        let fx = try CipherFixture(fips: "require")
+    /// `audit` selects the FIPS TLS profile too (README: "any value but off also selects the FIPS
+    /// TLS profile"), so the profile is enforced in both.
+    @Test(arguments: ["require", "audit"]) func fipsProfileRefusesChaChaAndX25519OnlyUpstreams(_ fips: String) throws {
+        let fx = try CipherFixture(fips: fips)
         defer { fx.cleanup() }
         for peer in Self.peers {
             let (r, headers) = try fx.forward(peer.host)

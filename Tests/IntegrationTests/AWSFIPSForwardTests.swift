@@ -75,6 +75,26 @@ struct AWSFIPSForwardTests {
         #expect(text.contains("use \(AWSNames.stsFIPS)"), "body: \(text)")
     }
 
+    /// README (auditor's recipe): "which identity did what: aws_access_key_id, sigv4_scope,
+    /// aws_operation (forward mode)" — a refused attempt must say which key tried.
+    @Test func refusedRequestStillNamesTheIdentity() throws {
+        let fx = try AWSFIPSFixture("fips-fwd-identity", fips: "require", backend: .upstream)
+        defer { fx.cleanup() }
+        let auth = "AWS4-HMAC-SHA256 Credential=\(AWSTestCredentials.accessKey)/20260101/us-east-1/s3/aws4_request, "
+            + "SignedHeaders=host;x-amz-date, Signature=\(String(repeating: "cd", count: 32))"
+        for host in [AWSNames.s3, AWSNames.s3FIPSSynthesized] {
+            let r = try Curl.run(["-x", fx.gate.proxyURL, "-H", "Authorization: \(auth)", "-H", "x-amz-date: 20260101T000000Z",
+                                  "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "20", "http://\(host)/"], timeout: 30)
+            #expect(Curl.status(r) == 403, "\(host): \(r.stdoutText)\n\(fx.gate.diagnostics)")
+            let rec = fx.requestRecord(host)
+            #expect(rec?.decision == "deny", "\(host): \(String(describing: rec))")
+            #expect(rec?.string("aws_access_key_id") == AWSTestCredentials.accessKey,
+                    "\(host): a refused signed request's audit line must name the access key id: \(String(describing: rec))")
+            #expect(rec?.string("sigv4_scope") == "s3/us-east-1",
+                    "\(host): a refused signed request's audit line must carry sigv4_scope: \(String(describing: rec))")
+        }
+    }
+
     @Test func auditModeReportsStandardEndpointAndLetsItThrough() throws {
         let fx = try AWSFIPSFixture("fips-fwd-audit", fips: "audit")
         defer { fx.cleanup() }
