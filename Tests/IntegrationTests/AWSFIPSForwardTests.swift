@@ -75,6 +75,36 @@ struct AWSFIPSForwardTests {
         #expect(text.contains("use \(AWSNames.stsFIPS)"), "body: \(text)")
     }
 
+    /// `aws_operation` for the JSON (X-Amz-Target), query (Action=) and S3 virtual-host shapes.
+    @Test func operationInferenceAcrossProtocols() throws {
+        let fx = try AWSFIPSFixture("fips-fwd-ops", fips: "require", backend: .upstream)
+        defer { fx.cleanup() }
+        let bucketHost = "mybucket.\(AWSNames.s3FIPS)"
+        let form = "Action=GetCallerIdentity&Version=2011-06-15"
+        let formType = "Content-Type: application/x-www-form-urlencoded; charset=utf-8"
+        // (label, curl args, host, expected operation)
+        let cases: [(String, [String], String, String)] = [
+            ("X-Amz-Target", ["-X", "POST", "-H", "X-Amz-Target: TrentService.ListKeys",
+                              "-H", "Content-Type: application/x-amz-json-1.1", "--data-binary", "{}",
+                              "http://\(AWSNames.kmsFIPS)/echo"], AWSNames.kmsFIPS, "ListKeys"),
+            ("Action in query", ["http://\(AWSNames.ec2FIPS)/echo?Action=DescribeRegions&Version=2016-11-15"],
+             AWSNames.ec2FIPS, "DescribeRegions"),
+            ("form body", ["-H", formType, "--data-binary", form, "http://\(AWSNames.stsFIPS)/echo"],
+             AWSNames.stsFIPS, "GetCallerIdentity"),
+            ("chunked form body", ["-H", formType, "-H", "Transfer-Encoding: chunked", "--data-binary", form,
+                                   "http://\(AWSNames.stsGov)/echo"], AWSNames.stsGov, "GetCallerIdentity"),
+            ("S3 virtual host ListObjectsV2", ["http://\(bucketHost)/?list-type=2"], bucketHost, "ListObjectsV2"),
+        ]
+        for (label, args, host, operation) in cases {
+            let r = try Curl.run(["-x", fx.gate.proxyURL, "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "20"] + args,
+                                 timeout: 30)
+            #expect(r.status == 0 && Curl.status(r) != 403, "\(label): \(r.stdoutText) \(r.stderrText)\n\(fx.gate.diagnostics)")
+            let rec = fx.requestRecord(host)
+            #expect(rec?.string("aws_operation") == operation, "\(label): \(String(describing: rec))")
+            #expect(rec?.bool("fips_endpoint") == true, "\(label): \(String(describing: rec))")
+        }
+    }
+
     /// README (auditor's recipe): "which identity did what: aws_access_key_id, sigv4_scope,
     /// aws_operation (forward mode)" — a refused attempt must say which key tried.
     @Test func refusedRequestStillNamesTheIdentity() throws {

@@ -17,10 +17,12 @@ enum AWSNames {
     /// A catalogued endpoint with no FIPS variant.
     static let s3NoFIPSVariant = "s3.ap-southeast-1.amazonaws.com"
     static let nonAWS = "a.example.test"
+    static let kmsFIPS = "kms-fips.us-east-1.amazonaws.com"
+    static let ec2FIPS = "ec2-fips.us-east-1.amazonaws.com"
 
     /// Every name the test leaf certificate covers.
     static let all = [s3, s3Global, s3FIPS, s3West2FIPS, sts, stsFIPS, stsGov, s3FIPSSynthesized, s3NoFIPSVariant,
-                      "*.s3.us-east-1.amazonaws.com", "*.s3-fips.us-east-1.amazonaws.com", nonAWS]
+                      "*.s3.us-east-1.amazonaws.com", "*.s3-fips.us-east-1.amazonaws.com", nonAWS, kmsFIPS, ec2FIPS]
 
     /// The repository's endpoint catalog (config/aws-endpoints.json).
     static var catalog: String { Paths.packageRoot + "/config/aws-endpoints.json" }
