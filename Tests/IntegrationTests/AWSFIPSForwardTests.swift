@@ -222,10 +222,3 @@ struct AWSFIPSForwardTests {
                 "\(String(describing: okRec))")
     }
 }
-
-extension AWSFIPSFixture {
-    /// The forward `request` line for `host` that also satisfies `predicate`.
-    func requestRecord(_ host: String, timeout: Double = 8, _ predicate: (AuditRecord) -> Bool) -> AuditRecord? {
-        gate.waitForAudit(timeout: timeout) { $0.event == "request" && $0.host == host && predicate($0) }
-    }
-}

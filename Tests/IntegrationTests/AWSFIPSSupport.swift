@@ -137,6 +137,11 @@ final class AWSFIPSFixture {
         }
     }
 
+    /// The forward `request` line for `host` that also satisfies `predicate`.
+    func requestRecord(_ host: String, timeout: Double = 8, _ predicate: (AuditRecord) -> Bool) -> AuditRecord? {
+        gate.waitForAudit(timeout: timeout) { $0.event == "request" && $0.host == host && predicate($0) }
+    }
+
     /// The `tunnel` line for `host` (optionally with a violation).
     func tunnelRecord(_ host: String, violation: String? = nil, timeout: Double = 8) -> AuditRecord? {
         gate.waitForAudit(timeout: timeout) { rec in
