@@ -23,33 +23,43 @@ enum YAMLErrorMapping {
             let line = offset.map { lineNumber(ofCharacterOffset: $0, in: yaml) }
             return ConfigError(file: file, line: line, message: "invalid YAML: \(problem)")
         case let .duplicatedKeysInMapping(duplicates, context):
-            let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
-            let first = context.mark
-            if let key = duplicates.first, let again = repeatedKeyLine(key, after: first, in: yaml) {
-                return ConfigError(file: file, line: again, column: first.column,
-                                   message: "duplicate key \(keys) (first defined on line \(first.line))")
+            // Yams reports the duplicates, and the mark of its context, in no stable order: sort the
+            // names and find the lines ourselves, so the same file always gives the same message.
+            let names = Array(Set(duplicates.map { "\($0)" })).sorted()
+            let keys = names.map { "'\($0)'" }.joined(separator: ", ")
+            let found = names.compactMap { occurrences(of: $0, in: yaml) }.min { $0.again < $1.again }
+            if let found {
+                return ConfigError(file: file, line: found.again, column: found.column,
+                                   message: "duplicate key \(keys) (first defined on line \(found.first))")
             }
-            return ConfigError(file: file, line: first.line, column: first.column, message: "duplicate key \(keys)")
+            _ = context
+            return ConfigError(file: file, message: "duplicate key \(keys)")
         default:
             return ConfigError(file: file, message: "invalid YAML: \(error)")
         }
     }
 
-    /// The line of the next block-mapping occurrence of `key` at the same column as `first`.
-    static func repeatedKeyLine(_ key: String, after first: Mark, in yaml: String) -> Int? {
-        let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
-        guard first.line >= 1, first.line < lines.count else { return nil }
-        let indent = String(repeating: " ", count: max(first.column - 1, 0))
-        for index in first.line..<lines.count {
-            let line = lines[index]
-            guard line.hasPrefix(indent) else { continue }
-            var rest = line.dropFirst(indent.count)
+    /// The first two lines (1-based) where `key:` starts a block-mapping entry at the same
+    /// indentation, and that column; nil when the key does not appear twice that way (for
+    /// example a complex `? [..]` key).
+    static func occurrences(of key: String, in yaml: String) -> (first: Int, again: Int, column: Int)? {
+        guard !key.isEmpty else { return nil }
+        var firstByIndent: [Int: Int] = [:]
+        var best: (first: Int, again: Int, column: Int)?
+        for (index, line) in yaml.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let indent = line.prefix { $0 == " " }.count
+            var rest = line.dropFirst(indent)
             if rest.hasPrefix("\"") || rest.hasPrefix("'") { rest = rest.dropFirst() }
             guard rest.hasPrefix(key) else { continue }
             let after = rest.dropFirst(key.count).drop { $0 == "\"" || $0 == "'" || $0 == " " }
-            if after.hasPrefix(":") { return index + 1 }
+            guard after.hasPrefix(":") else { continue }
+            if let first = firstByIndent[indent] {
+                if best == nil || index + 1 < best!.again { best = (first, index + 1, indent + 1) }
+            } else {
+                firstByIndent[indent] = index + 1
+            }
         }
-        return nil
+        return best
     }
 
     /// 1-based line of the character at `offset`.

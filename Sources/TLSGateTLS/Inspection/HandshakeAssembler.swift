@@ -154,10 +154,14 @@ enum HandshakeAssembler {
         let first = bytes[0]
         switch first {
         case TLSRecord.contentAlert:
-            if bytes.count >= 2, bytes[1] != 3 { return .notTLS("not a TLS record (first byte \(Hex.byte(first)))") }
+            // One byte cannot tell a TLS record from other bytes: wait for the version byte, so
+            // the verdict does not depend on how TCP split the stream.
+            if bytes.count < 2 { return .needMoreData }
+            if bytes[1] != 3 { return .notTLS("not a TLS record (first byte \(Hex.byte(first)))") }
             return alertRecord(bytes, count: bytes.count, maxBytes: Int.max)
         case TLSRecord.contentChangeCipherSpec, TLSRecord.contentApplicationData, TLSRecord.contentHeartbeat:
-            if bytes.count >= 2, bytes[1] != 3 { return .notTLS("not a TLS record (first byte \(Hex.byte(first)))") }
+            if bytes.count < 2 { return .needMoreData }
+            if bytes[1] != 3 { return .notTLS("not a TLS record (first byte \(Hex.byte(first)))") }
             return .malformed("first record is \(TLSRecord.contentTypeName(first)), not handshake")
         case 0x80...0xff:
             return .notTLS(role == .client ? "SSLv2-compatible hello" : "SSLv2 record")
