@@ -14,6 +14,10 @@ struct GateConfig {
     var maxRequestHeadBytes: Int? = nil
     var clientHelloTimeout: String = "3s"
     var logLevel: String = "info"
+    /// `policy.fips` (off | audit | require); nil leaves the key out.
+    var fips: String? = nil
+    /// `aws.endpoints`: the endpoint catalog path; nil leaves the section out.
+    var awsEndpoints: String? = nil
     /// Optional operations keys (nil: the key is not written, tlsgate's default applies).
     var listen: String = "127.0.0.1:0"
     var shutdownGrace: String? = nil
@@ -61,6 +65,7 @@ struct GateConfig {
             y += "  connect_ports: [\(connectPorts.map(String.init).joined(separator: ", "))]\n"
         }
         if let denyPrivateAddresses { y += "  deny_private_addresses: \(denyPrivateAddresses)\n" }
+        if let fips { y += "  fips: \(Self.quote(fips))\n" }
         y += "timeouts:\n  client_hello: \(clientHelloTimeout)\n"
         if let requestHeadTimeout { y += "  request_head: \(requestHeadTimeout)\n" }
         if let idleTimeout { y += "  idle: \(idleTimeout)\n" }
@@ -82,6 +87,7 @@ struct GateConfig {
             y += "proxy_auth:\n  users_file: \(Self.quote(proxyAuth.usersFile))\n  realm: \(Self.quote(proxyAuth.realm))\n"
         }
         y += "audit:\n  path: \(Self.quote(auditPath))\n"
+        if let awsEndpoints { y += "aws:\n  endpoints: \(Self.quote(awsEndpoints))\n" }
         y += extra
         return y
     }
