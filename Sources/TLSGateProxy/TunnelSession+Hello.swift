@@ -30,29 +30,48 @@ extension TunnelSession {
             }
             guard clientReadable else { return progress }
             if clientBuffer.writableCount == 0 { clientBuffer.compact() }
-            do {
-                switch try Posix.read(client.fd, clientBuffer.writePointer, clientBuffer.writableCount) {
-                case .processed(0):
-                    if clientBuffer.isEmpty {
-                        close(reason: "client closed before sending a ClientHello")
-                    } else {
-                        record.addViolation(.notTLS, "truncated ClientHello (client closed)")
-                        record.decision = .deny
-                        close(reason: "truncated ClientHello (client closed)")
-                    }
-                    return false
-                case .processed(let n):
-                    clientBuffer.didWrite(n)
-                    record.bytesIn += UInt64(n)
-                    progress = true
-                case .wouldBlock:
-                    clientReadable = false
-                    return progress
+            switch readForHello(client.fd, into: clientBuffer) {
+            case .endOfStream:
+                if clientBuffer.isEmpty {
+                    close(reason: "client closed before sending a ClientHello")
+                } else {
+                    record.addViolation(.notTLS, "truncated ClientHello (client closed)")
+                    record.decision = .deny
+                    close(reason: "truncated ClientHello (client closed)")
                 }
-            } catch {
+                return false
+            case .bytes(let n):
+                record.bytesIn += UInt64(n)
+                progress = true
+            case .wouldBlock:
+                clientReadable = false
+                return progress
+            case .failed(let error):
                 close(reason: "client read failed: \(error)")
                 return false
             }
+        }
+    }
+
+    enum HelloRead {
+        case bytes(Int)
+        case endOfStream
+        case wouldBlock
+        case failed(IOError)
+    }
+
+    /// One read into a hello buffer.
+    private func readForHello(_ fd: Int32, into buffer: IOBuffer) -> HelloRead {
+        do {
+            switch try Posix.read(fd, buffer.writePointer, buffer.writableCount) {
+            case .processed(0): return .endOfStream
+            case .processed(let n):
+                buffer.didWrite(n)
+                return .bytes(n)
+            case .wouldBlock: return .wouldBlock
+            }
+        } catch {
+            return .failed(error)
         }
     }
 
@@ -155,19 +174,16 @@ extension TunnelSession {
             }
             guard upstreamReadable else { return progress }
             if buffer.writableCount == 0 { close(reason: "ServerHello too large"); return false }
-            do {
-                switch try Posix.read(upstream.fd, buffer.writePointer, buffer.writableCount) {
-                case .processed(0):
-                    close(reason: "server closed the connection during the handshake")
-                    return false
-                case .processed(let n):
-                    buffer.didWrite(n)
-                    progress = true
-                case .wouldBlock:
-                    upstreamReadable = false
-                    return progress
-                }
-            } catch {
+            switch readForHello(upstream.fd, into: buffer) {
+            case .endOfStream:
+                close(reason: "server closed the connection during the handshake")
+                return false
+            case .bytes:
+                progress = true
+            case .wouldBlock:
+                upstreamReadable = false
+                return progress
+            case .failed(let error):
                 close(reason: "server read failed: \(error)")
                 return false
             }
