@@ -243,6 +243,8 @@ proc_stat() {
   done < <(find "/proc/$pid/fd" -mindepth 1 -maxdepth 1 -printf '%l\n' 2>/dev/null)
   echo "${rss:-0} ${hwm:-0} ${thr:-0} $fds $socks $pipes"
 }
+CLK_TCK=$(getconf CLK_TCK)
+cpu_s() { awk -v hz="$CLK_TCK" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' "/proc/$TG/stat" 2>/dev/null; }  # utime+stime, s
 estab() { ss -Htn state established "( sport = :$1 )" 2>/dev/null | wc -l; }
 ngx_rss() { # sum of nginx worker RSS, KiB
   local pid s=0 r
@@ -345,7 +347,9 @@ for (( cyc = 1; cyc <= CYCLES; cyc++ )); do
   M[ramp$sfx.open]=$(kv open "$READY"); M[ramp$sfx.ramp_s]=$(kv ramp_s "$READY")
   M[ramp$sfx.peak_rss]=$PEAK_RSS; M[ramp$sfx.peak_fds]=$PEAK_FDS
   M[ramp$sfx.client_rss]=$(awk '/^VmRSS:/ {print $2}' "/proc/$HOLD/status" 2>/dev/null)
+  M[ramp$sfx.cpu]=$(cpu_s)
   sleep "$SETTLE"
+  M[idle$sfx.cpu_hold]=$(awk -v a="$(cpu_s)" -v b="${M[ramp$sfx.cpu]}" 'BEGIN { printf "%.2f", a - b }')
   check_alive hold
   measure "idle$sfx"
 
@@ -436,6 +440,7 @@ mkdir -p "$HERE/out"
         echo "| memory per idle tunnel$c (malloc heap in use) | $(awk -v a="${M[idle$sfx.heap]}" -v b="$R_HEAP" -v n="$open" 'BEGIN { printf "%.1f KiB", (a - b) / n }') |"
       echo "| tlsgate fds with idle tunnels$c (sockets, pipes) | ${M[idle$sfx.fds]} (${M[idle$sfx.socks]}, ${M[idle$sfx.pipes]}) = $(awk -v a="${M[idle$sfx.fds]}" -v b="$R_FDS" -v n="$open" 'BEGIN { printf "%.2f", (a - b) / n }') per tunnel |"
     fi
+    echo "| tlsgate CPU time while holding the idle tunnels$c (${SETTLE} s) | ${M[idle$sfx.cpu_hold]} s |"
     echo "| established TCP with idle tunnels$c: tlsgate port / origin port | ${M[idle$sfx.tg_estab]} / ${M[idle$sfx.ngx_estab]} |"
     echo "| client RSS / nginx workers RSS with idle tunnels$c | $(mib "${M[ramp$sfx.client_rss]:-0}") / $(mib "${M[idle$sfx.ngx_rss]}") |"
     if [ -n "$W" ]; then
