@@ -11,6 +11,9 @@
 #include <string.h>
 #include "CShims.h"
 
+#include <malloc.h>
+int tg_malloc_trim(void) { return malloc_trim(0); }
+
 int tg_crypt_verify(const char *password, const char *hash) {
     struct crypt_data *data = calloc(1, sizeof(struct crypt_data));
     if (data == NULL) return 0;

@@ -38,6 +38,11 @@ public final class Listener: @unchecked Sendable {
                     }
                 } catch let error as IOError {
                     onError(error)
+                    if error.errno == EMFILE || error.errno == ENFILE || error.errno == ENOBUFS || error.errno == ENOMEM {
+                        // Out of descriptors: retrying at once would spin. Pause accepting briefly
+                        // (pending clients wait in the backlog) and let connections finish.
+                        self.pause(for: .milliseconds(250))
+                    }
                     return
                 } catch {
                     return
@@ -45,6 +50,14 @@ public final class Listener: @unchecked Sendable {
             }
         }, writable: {})
         channel.queue.async { self.channel.wantReads(true) }
+    }
+
+    /// Stops watching the listening socket for `interval`, then resumes.
+    private func pause(for interval: DispatchTimeInterval) {
+        channel.wantReads(false)
+        channel.queue.asyncAfter(deadline: .now() + interval) { [self] in
+            if !channel.isClosed { channel.wantReads(true) }
+        }
     }
 
     /// Stops accepting and closes the listening socket.

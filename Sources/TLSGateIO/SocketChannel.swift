@@ -1,13 +1,21 @@
 import Dispatch
+import Glibc
 
 /// One non-blocking socket driven by a read and a write `DispatchSource` on the owner's queue.
 ///
 /// The channel only manages readiness and the descriptor's lifetime; the owner does the reads and
 /// writes (see ``Posix``). Dispatch rules it keeps (violating them traps or hangs):
 /// - a source is resumed before it is released or cancelled; a suspended source is resumed first;
-/// - the descriptor is closed only in the cancel handler, after *both* sources are cancelled, so a
-///   reused fd number can never be watched by a stale source;
-/// - read sources are level-triggered: the owner drains to `.wouldBlock` or suspends reads.
+/// - a descriptor is closed only in its source's cancel handler, so a reused fd number can never
+///   be watched by a stale source;
+/// - read sources are level-triggered: the owner drains to `.wouldBlock` or drops its interest.
+///
+/// The write source watches a `dup()` of the socket, made only while writes are wanted.
+/// libdispatch on Linux multiplexes the read and write sources of one fd onto a single epoll
+/// registration, and suspending the write half can leave the read half disarmed: a resumed read
+/// source then never fires although data is waiting (seen here as tunnels stuck before the
+/// ServerHello). With its own descriptor the write source cannot disturb the read source, and an
+/// idle connection holds no extra descriptor.
 ///
 /// Not thread-safe: every call must be made on ``queue``. The event handlers retain the owner until
 /// ``close()``, which breaks that cycle.
@@ -15,7 +23,7 @@ public final class SocketChannel: @unchecked Sendable {
     public let fd: Int32
     public let queue: DispatchQueue
     private let readSource: DispatchSourceRead
-    private let writeSource: DispatchSourceWrite
+    private var writeSource: DispatchSourceWrite?
     /// What the owner wants to hear about.
     private var readInterest = false
     private var writeInterest = false
@@ -26,28 +34,22 @@ public final class SocketChannel: @unchecked Sendable {
     private var onWritable: (@Sendable () -> Void)?
     public private(set) var isClosed = false
 
-    /// Takes ownership of `fd` (already non-blocking). Reads and writes start suspended.
+    /// Takes ownership of `fd` (already non-blocking). Reads and writes start unwatched.
     public init(fd: Int32, queue: DispatchQueue) {
         self.fd = fd
         self.queue = queue
         self.readSource = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-        self.writeSource = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: queue)
-        let cancelState = CancelCounter(fd: fd)
-        readSource.setCancelHandler { cancelState.oneCancelled() }
-        writeSource.setCancelHandler { cancelState.oneCancelled() }
+        readSource.setCancelHandler { Posix.close(fd) }
     }
 
     /// Sets the callbacks. They run on ``queue`` and may retain the owner (until ``close()``).
     public func setHandlers(readable: @escaping @Sendable () -> Void, writable: @escaping @Sendable () -> Void) {
         onReadable = readable
         onWritable = writable
-        // Suspending and resuming a source costs Dispatch a re-registration, so interest is
-        // dropped lazily: a source stays resumed until it fires while nobody is interested.
+        // Suspending and resuming a source costs Dispatch a re-registration, so read interest is
+        // dropped lazily: the source stays resumed until it fires while nobody is interested.
         readSource.setEventHandler { [unowned self] in
             if readInterest { onReadable?() } else if readResumed { readResumed = false; readSource.suspend() }
-        }
-        writeSource.setEventHandler { [unowned self] in
-            if writeInterest { onWritable?() } else if writeResumed { writeResumed = false; writeSource.suspend() }
         }
     }
 
@@ -58,52 +60,75 @@ public final class SocketChannel: @unchecked Sendable {
         if on && !readResumed { readResumed = true; readSource.resume() }
     }
 
-    /// Whether the writable callback should fire. Idempotent and cheap.
+    /// Whether the writable callback should fire. Idempotent.
     public func wantWrites(_ on: Bool) {
         guard !isClosed else { return }
         writeInterest = on
-        if on && !writeResumed { writeResumed = true; writeSource.resume() }
+        if on {
+            guard let source = writeSource ?? makeWriteSource() else {
+                // No descriptor for a watcher: poll instead (rare; the process is at its fd limit).
+                queue.asyncAfter(deadline: .now() + .milliseconds(10)) { [weak self] in
+                    guard let self, !isClosed, writeInterest else { return }
+                    onWritable?()
+                }
+                return
+            }
+            if !writeResumed { writeResumed = true; source.resume() }
+        }
+    }
+
+    /// Stops watching writability and gives back the write watcher's descriptor (for example
+    /// once a non-blocking connect has completed).
+    public func releaseWriteWatcher() {
+        writeInterest = false
+        guard let source = writeSource else { return }
+        writeSource = nil
+        source.setEventHandler(handler: nil)
+        if !writeResumed { source.resume() }
+        writeResumed = false
+        source.cancel()
     }
 
     public var readsWanted: Bool { readInterest }
     public var writesWanted: Bool { writeInterest }
 
-    /// Stops both sources and closes the descriptor once both are cancelled. Idempotent.
+    /// Interest and Dispatch state, for diagnostics.
+    public var debugState: String {
+        var pending: Int32 = 0
+        _ = ioctl(fd, UInt(FIONREAD), &pending)
+        return "fd=\(fd) readInterest=\(readInterest) readResumed=\(readResumed) writeInterest=\(writeInterest) writeResumed=\(writeResumed) writeWatcher=\(writeSource != nil) unread=\(pending)"
+    }
+
+    /// Stops both sources; each descriptor is closed in its source's cancel handler. Idempotent.
     public func close() {
         guard !isClosed else { return }
+        releaseWriteWatcher()
         isClosed = true
         readInterest = false
-        writeInterest = false
         onReadable = nil
         onWritable = nil
         readSource.setEventHandler(handler: nil)
-        writeSource.setEventHandler(handler: nil)
         // A suspended (or never-resumed) source must be resumed before cancel/release.
         if !readResumed { readResumed = true; readSource.resume() }
-        if !writeResumed { writeResumed = true; writeSource.resume() }
         readSource.cancel()
-        writeSource.cancel()
+    }
+
+    private func makeWriteSource() -> DispatchSourceWrite? {
+        let watched = dup(fd)
+        guard watched >= 0 else { return nil }
+        _ = fcntl(watched, F_SETFD, FD_CLOEXEC)
+        let source = DispatchSource.makeWriteSource(fileDescriptor: watched, queue: queue)
+        source.setCancelHandler { Posix.close(watched) }
+        source.setEventHandler { [unowned self] in
+            if writeInterest { onWritable?() } else if writeResumed { writeResumed = false; writeSource?.suspend() }
+        }
+        writeSource = source
+        writeResumed = false
+        return source
     }
 
     deinit {
         // Closing is the owner's job; a channel dropped without close() still must not trap.
         if !isClosed { close() }
-    }
-}
-
-/// Closes the descriptor after the second of the two sources reports cancellation.
-private final class CancelCounter: @unchecked Sendable {
-    private let fd: Int32
-    private var remaining = 2
-    private let lock = Lock()
-
-    init(fd: Int32) { self.fd = fd }
-
-    func oneCancelled() {
-        let last: Bool = lock.withLock {
-            remaining -= 1
-            return remaining == 0
-        }
-        if last { Posix.close(fd) }
     }
 }

@@ -1,3 +1,4 @@
+import CShims
 import Dispatch
 import Glibc
 import Logging
@@ -23,6 +24,10 @@ public final class ProxyServer: @unchecked Sendable {
     private let stateLock = Lock()
     private var draining = false
     private var lastRejectLog: UInt64 = 0
+    private var lastAcceptErrorLog: UInt64 = 0
+    /// Most connections open since the heap was last trimmed (accept queue only).
+    private var peakSinceTrim = 0
+    private var housekeeping: DispatchSourceTimer?
 
     /// The address actually listened on (resolves port 0).
     public var boundAddress: SocketAddress { listener.boundAddress }
@@ -42,8 +47,30 @@ public final class ProxyServer: @unchecked Sendable {
         listener.start(onAccept: { [self] fd, address in
             accept(fd, address)
         }, onError: { [self] error in
-            currentEnvironment.logger.error("accept failed", metadata: ["error": "\(error)"])
+            // Runs on the accept queue; at most one line a second (EMFILE can repeat).
+            let now = monotonicNanos()
+            if now &- lastAcceptErrorLog > 1_000_000_000 {
+                lastAcceptErrorLog = now
+                currentEnvironment.logger.error("accept failed; pausing accepts briefly", metadata: ["error": "\(error)"])
+            }
         })
+        startHousekeeping()
+    }
+
+    /// Every 15 s: after a load peak has passed, give freed heap back to the OS (glibc keeps it
+    /// otherwise, and RSS would stay at the peak).
+    private func startHousekeeping() {
+        let timer = DispatchSource.makeTimerSource(queue: acceptQueue)
+        timer.schedule(deadline: .now() + 15, repeating: 15, leeway: .seconds(1))
+        timer.setEventHandler { [unowned self] in
+            let open = registry.count
+            if peakSinceTrim >= 64 && open <= peakSinceTrim / 2 {
+                _ = tg_malloc_trim()
+                peakSinceTrim = open
+            }
+        }
+        timer.resume()
+        housekeeping = timer
     }
 
     /// New sessions use `environment` from now on; existing sessions keep theirs.
@@ -109,6 +136,7 @@ public final class ProxyServer: @unchecked Sendable {
             registry.remove(slot)
         }
         slot.session = session
+        peakSinceTrim = max(peakSinceTrim, registry.count)
         env.metrics.connectionOpened(mode: "forward")
         queue.async { session.start() }
     }

@@ -287,6 +287,7 @@ final class TunnelSession: DrainableSession, @unchecked Sendable {
             record.decision = .deny
             close(reason: why)
         case .awaitingServerHello:
+            env.logger.warning("no ServerHello", metadata: ["upstream": "\(upstream?.debugState ?? "-")", "readable": "\(upstreamReadable)"])
             close(reason: "no TLS ServerHello within \(env.settings.handshakeTimeout)s")
         case .relaying:
             let idle = Double(monotonicNanos() &- lastProgressNanos) / 1e9

@@ -119,7 +119,7 @@ final class UpstreamConnector: @unchecked Sendable {
             case .wouldBlock:
                 inFlight = channel
                 channel.setHandlers(readable: {}, writable: { [self] in
-                    channel.wantWrites(false)
+                    channel.releaseWriteWatcher()
                     inFlight = nil
                     let err = Posix.socketError(fd)
                     if err == 0 {

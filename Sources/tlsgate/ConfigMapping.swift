@@ -1,3 +1,4 @@
+import Glibc
 import TLSGateConfig
 import TLSGateProxy
 import TLSGateTLS
@@ -25,6 +26,15 @@ enum ConfigMapping {
         return TLSClientConfiguration(minimumVersion: minimumVersion(config), trustStore: trust)
     }
 
+    /// Connections the descriptor limit can carry: two sockets each (client, upstream), with a
+    /// margin for listeners, pipes, write watchers and the runtime's own files.
+    static var descriptorBudget: Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return Int.max }
+        let available = Int(min(limit.rlim_cur, UInt(Int.max)))
+        return max(16, (available - 256) / 2)
+    }
+
     static func minimumVersion(_ config: TLSGateConfig) -> TLSProtocolVersion {
         config.tls.minVersion == .tls13 ? .tls13 : .tls12
     }
@@ -41,7 +51,7 @@ enum ConfigMapping {
             clientHelloTimeout: config.timeouts.clientHello,
             tunnelIdleTimeout: config.timeouts.tunnelIdle,
             maxRequestHeadBytes: config.limits.maxRequestHeadBytes,
-            maxConnections: config.limits.maxConnections,
+            maxConnections: min(config.limits.maxConnections, descriptorBudget),
             maxConnectionsPerClient: config.limits.maxConnectionsPerClient,
             maxUpstreamPerHost: config.limits.maxUpstreamPerHost,
             allowClients: config.allowClients

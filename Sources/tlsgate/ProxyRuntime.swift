@@ -109,6 +109,10 @@ final class ProxyRuntime: @unchecked Sendable {
     }
 
     private func start() throws(StartupError) {
+        if config.limits.maxConnections > ConfigMapping.descriptorBudget {
+            logger.warning("limits.max_connections is above what the descriptor limit allows; using \(ConfigMapping.descriptorBudget)",
+                           metadata: ["max_connections": "\(config.limits.maxConnections)"])
+        }
         if config.policy.fips != .off {
             let status = FIPSProvider.load()
             logger.notice("policy.fips is \(config.policy.fips.rawValue): TLS restricted to the FIPS profile; OpenSSL FIPS provider \(status)",

@@ -67,6 +67,9 @@ ssize_t tg_send2(int fd, const void *a, size_t alen, const void *b, size_t blen)
 ssize_t tg_send(int fd, const void *buf, size_t len);
 
 
+/// malloc_trim(3) (malloc.h is not part of Swift's Glibc module): give freed heap back to the OS.
+int tg_malloc_trim(void);
+
 // ---- libcrypt ----
 
 /// crypt_r(3) check of `password` against a crypt hash ($6$, $5$, $y$, $2b$...), constant-time
