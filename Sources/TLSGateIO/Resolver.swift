@@ -20,10 +20,11 @@ public enum Resolver {
     }
 
     /// Resolves `host` to its addresses (IPv4 first, then IPv6), calling `completion` on `queue`.
+    /// A numeric address is answered at once, before this returns (the caller is on `queue`).
     public static func resolve(host: String, port: Int, on callbackQueue: DispatchQueue,
                                completion: @escaping @Sendable (Result<[SocketAddress], Failure>) -> Void) {
         if let numeric = SocketAddress(ip: host, port: port) {
-            callbackQueue.async { completion(.success([numeric])) }
+            completion(.success([numeric]))
             return
         }
         queue.async {

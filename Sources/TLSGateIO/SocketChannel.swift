@@ -114,9 +114,8 @@ public final class SocketChannel: @unchecked Sendable {
     }
 
     private func makeWriteSource() -> DispatchSourceWrite? {
-        let watched = dup(fd)
+        let watched = fcntl(fd, F_DUPFD_CLOEXEC, 0)
         guard watched >= 0 else { return nil }
-        _ = fcntl(watched, F_SETFD, FD_CLOEXEC)
         let source = DispatchSource.makeWriteSource(fileDescriptor: watched, queue: queue)
         source.setCancelHandler { Posix.close(watched) }
         source.setEventHandler { [unowned self] in

@@ -522,10 +522,10 @@ extension ForwardSession {
 
     private func handOffToTunnel(_ head: HTTPRequestHead, headBytes: Int) {
         phase = .handedOff
-        timer.cancel()
         releaseUpstream()
         let tunnel = TunnelSession(env: env, queue: queue, client: client, clientAddress: clientAddress,
-                                   leftover: clientIn, onClose: onClose)
+                                   leftover: clientIn, timer: timer, onClose: onClose)
+        timer = nil
         slot?.session = tunnel
         env.metrics.modeChanged(from: "forward", to: "tunnel")
         tunnel.start(head, headBytes: headBytes)

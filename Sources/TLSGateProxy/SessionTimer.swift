@@ -20,6 +20,13 @@ final class SessionTimer {
         source = DispatchSource.makeTimerSource(queue: queue)
         source.schedule(deadline: .distantFuture)
         source.resume()
+        setHandler(handler)
+    }
+
+    /// Hands the timer to a new owner (a forward session becoming a tunnel): same Dispatch
+    /// timer, new callback, no deadline.
+    func setHandler(_ handler: @escaping @Sendable () -> Void) {
+        deadline = .max
         source.setEventHandler { [unowned self] in
             armedFor = .max
             let now = monotonicNanos()

@@ -51,7 +51,8 @@ final class TunnelSession: DrainableSession, @unchecked Sendable {
     var upstreamSlotHost: String?
 
     init(env: ProxyEnvironment, queue: DispatchQueue, client: SocketChannel, clientAddress: SocketAddress,
-         leftover: IOBuffer, onClose: @escaping @Sendable () -> Void) {
+         leftover: IOBuffer, timer: SessionTimer?, onClose: @escaping @Sendable () -> Void) {
+        self.timer = timer
         self.env = env
         self.queue = queue
         self.client = client
@@ -66,7 +67,12 @@ final class TunnelSession: DrainableSession, @unchecked Sendable {
     /// Takes over the client connection with a parsed CONNECT head.
     func start(_ head: HTTPRequestHead, headBytes: Int) {
         record.bytesIn = UInt64(headBytes)
-        timer = SessionTimer(queue: queue) { [self] in timerFired(); pump() }
+        // The forward session's timer carries on (creating Dispatch timers is not free).
+        if let timer {
+            timer.setHandler { [self] in timerFired(); pump() }
+        } else {
+            timer = SessionTimer(queue: queue) { [self] in timerFired(); pump() }
+        }
         client.setHandlers(readable: { [self] in clientReadable = true; pump() },
                            writable: { [self] in clientWritable = true; pump() })
         guard let authority = Authority.parse(head.target) else {
