@@ -66,6 +66,13 @@ public enum Posix {
         }
     }
 
+    /// Whether `fd` is writable right now (`poll` with a zero timeout): a non-blocking connect on
+    /// loopback has usually finished by the time `connect` returns.
+    public static func isWritableNow(_ fd: Int32) -> Bool {
+        var entry = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+        return Glibc.poll(&entry, 1, 0) == 1 && (entry.revents & Int16(POLLOUT)) != 0
+    }
+
     /// `SO_ERROR`: the result of a finished non-blocking connect (0 on success).
     public static func socketError(_ fd: Int32) -> Int32 {
         var value: Int32 = 0

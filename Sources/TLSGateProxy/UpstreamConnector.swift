@@ -116,6 +116,16 @@ final class UpstreamConnector: @unchecked Sendable {
             switch try Posix.connect(fd, address) {
             case .processed:
                 succeed(channel, address)
+            case .wouldBlock where Posix.isWritableNow(fd):
+                // Already connected (or refused): no need to watch for it.
+                let err = Posix.socketError(fd)
+                if err == 0 {
+                    succeed(channel, address)
+                } else {
+                    lastError = "\(address): \(String(cString: strerror(err)))"
+                    channel.close()
+                    tryNext()
+                }
             case .wouldBlock:
                 inFlight = channel
                 channel.setHandlers(readable: {}, writable: { [self] in
