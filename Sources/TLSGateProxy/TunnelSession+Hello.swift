@@ -87,18 +87,26 @@ extension TunnelSession {
         }
     }
 
+    /// The first problem found in a hello: the alert a refusal sends, and why.
+    struct HelloRefusal {
+        let alert: UInt8
+        let reason: String
+    }
+
+    /// Records a violation; the first one found decides the alert.
+    private func note(_ code: ViolationCode, _ alert: UInt8, _ why: String, into refusal: inout HelloRefusal?) {
+        record.addViolation(code, why)
+        if refusal == nil { refusal = HelloRefusal(alert: alert, reason: why) }
+    }
+
     private func inspectClientHello(_ hello: ClientHelloInfo) {
         let minimum = env.settings.minimumTLS
         record.sni = hello.serverName
         record.clientTLSMax = TLSVersionName.name(hello.highestVersion)
         record.clientMaxVersion = hello.highestVersion
         if !hello.alpn.isEmpty { record.alpn = hello.alpn }
-        var alert: UInt8?
-        var reason: String?
-        func flag(_ code: ViolationCode, _ alertCode: UInt8, _ why: String) {
-            record.addViolation(code, why)
-            if alert == nil { alert = alertCode; reason = why }
-        }
+        var refusal: HelloRefusal?
+        func flag(_ code: ViolationCode, _ alert: UInt8, _ why: String) { note(code, alert, why, into: &refusal) }
         if hello.highestVersion < minimum.wireValue {
             flag(.legacyTLSOffered, TLSAlert.protocolVersion,
                  "client offered at most \(TLSVersionName.name(hello.highestVersion)), minimum is \(minimum.name)")
@@ -120,15 +128,15 @@ extension TunnelSession {
         } else {
             flag(.sniMissing, TLSAlert.unrecognizedName, "ClientHello has no SNI")
         }
-        if let alert, env.settings.policy.mode == .enforce || record.violations.contains(.legacyTLSOffered) {
+        if let refusal, env.settings.policy.mode == .enforce || record.violations.contains(.legacyTLSOffered) {
             // A client that cannot speak the minimum version is refused in either mode: the
             // version floor is tlsgate's reason to exist, not a reportable preference.
-            refuseTLS(alert: alert, reason: reason ?? "refused")
+            refuseTLS(alert: refusal.alert, reason: refusal.reason)
             return
         }
-        if alert != nil {
+        if let refusal {
             record.decision = .report
-            record.reason = reason
+            record.reason = refusal.reason
         }
         // Pass the hello on unchanged, then wait for the server's answer.
         let hellos = IOBuffer(capacity: max(clientBuffer.readableCount, 1))
@@ -199,12 +207,8 @@ extension TunnelSession {
         }
         env.metrics.negotiated(version: record.tlsVersion!, cipher: record.cipher!)
         if let selected = hello.alpn { record.alpn = [selected] }
-        var alert: UInt8?
-        var reason: String?
-        func flag(_ code: ViolationCode, _ alertCode: UInt8, _ why: String) {
-            record.addViolation(code, why)
-            if alert == nil { alert = alertCode; reason = why }
-        }
+        var refusal: HelloRefusal?
+        func flag(_ code: ViolationCode, _ alert: UInt8, _ why: String) { note(code, alert, why, into: &refusal) }
         if hello.selectedVersion < minimum.wireValue {
             flag(.legacyTLSNegotiated, TLSAlert.protocolVersion,
                  "server chose \(TLSVersionName.name(hello.selectedVersion)), minimum is \(minimum.name)")
@@ -223,15 +227,15 @@ extension TunnelSession {
             flag(.weakCipher, TLSAlert.insufficientSecurity,
                  "server chose \(CipherSuiteInfo.name(hello.cipherSuite)), outside the FIPS profile (AES-GCM with ECDHE, or TLS 1.3 AES-GCM)")
         }
-        if let alert {
+        if let refusal {
             if env.settings.policy.mode == .enforce || record.violations.contains(.legacyTLSNegotiated) {
                 upstream?.close()
                 upstream = nil
-                refuseTLS(alert: alert, reason: reason ?? "refused")
+                refuseTLS(alert: refusal.alert, reason: refusal.reason)
                 return
             }
             record.decision = .report
-            record.reason = reason
+            record.reason = refusal.reason
         }
         startRelay()
     }

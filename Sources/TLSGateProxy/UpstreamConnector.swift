@@ -118,32 +118,30 @@ final class UpstreamConnector: @unchecked Sendable {
                 succeed(channel, address)
             case .wouldBlock where Posix.isWritableNow(fd):
                 // Already connected (or refused): no need to watch for it.
-                let err = Posix.socketError(fd)
-                if err == 0 {
-                    succeed(channel, address)
-                } else {
-                    lastError = "\(address): \(String(cString: strerror(err)))"
-                    channel.close()
-                    tryNext()
-                }
+                connectFinished(channel, address)
             case .wouldBlock:
                 inFlight = channel
                 channel.setHandlers(readable: {}, writable: { [self] in
                     channel.releaseWriteWatcher()
                     inFlight = nil
-                    let err = Posix.socketError(fd)
-                    if err == 0 {
-                        succeed(channel, address)
-                    } else {
-                        lastError = "\(address): \(String(cString: strerror(err)))"
-                        channel.close()
-                        tryNext()
-                    }
+                    connectFinished(channel, address)
                 })
                 channel.wantWrites(true)
             }
         } catch {
             lastError = "\(address): \(error)"
+            channel.close()
+            tryNext()
+        }
+    }
+
+    /// A non-blocking connect is over: connected, or on to the next address.
+    private func connectFinished(_ channel: SocketChannel, _ address: SocketAddress) {
+        let err = Posix.socketError(channel.fd)
+        if err == 0 {
+            succeed(channel, address)
+        } else {
+            lastError = "\(address): \(String(cString: strerror(err)))"
             channel.close()
             tryNext()
         }
