@@ -60,18 +60,8 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null   # proxies under wrk -c50 need more than 
 T=$(mktemp -d /tmp/tlsgate-bench.XXXXXX) || die "mktemp"
 chmod 755 "$T"   # daemons that drop privileges (squid, tinyproxy, nginx workers) must read it
 PIDS=()
+. "$HERE/lib.sh"
 
-descendants() { local c; for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do echo "$c"; descendants "$c"; done; }
-alive() { local s; s=$(ps -o stat= -p "$1" 2>/dev/null) && [ -n "$s" ] && [ "${s:0:1}" != Z ]; }
-stop_pid() {
-  local pid=$1 kids i
-  kids=$(descendants "$pid")
-  kill -TERM "$pid" 2>/dev/null
-  for i in $(seq 30); do alive "$pid" || break; sleep 0.1; done
-  alive "$pid" && kill -KILL "$pid" 2>/dev/null
-  for i in $kids; do alive "$i" && kill -KILL "$i" 2>/dev/null; done
-  wait "$pid" 2>/dev/null
-}
 cleanup() {
   local pid
   for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
@@ -81,23 +71,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ---------------------------------------------------------------- ports
-read -r P_NGX P_TG P_ST P_HA P_NP P_SQ P_TP P_SO < <(python3 - <<'EOF'
-import socket
-socks = [socket.socket() for _ in range(8)]
-for s in socks:
-    s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-EOF
-) || die "no free ports"
+read -r P_NGX P_TG P_ST P_HA P_NP P_SQ P_TP P_SO < <(free_ports 8) || die "no free ports"
 
-wait_port() { # port [seconds]
-  local i
-  for i in $(seq $(( ${2:-10} * 10 ))); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.1
-  done
-  return 1
-}
 start() { # name port cmd... ; runs cmd in the background, logs to $T/<name>.out
   local name=$1 port=$2; shift 2
   "$@" >"$T/$name.out" 2>&1 &
@@ -109,35 +84,8 @@ start() { # name port cmd... ; runs cmd in the background, logs to $T/<name>.out
 
 # ---------------------------------------------------------------- CA, certificate, files
 log "temp dir $T; ports origin=$P_NGX tlsgate=$P_TG stunnel=$P_ST haproxy=$P_HA nginx=$P_NP squid=$P_SQ tinyproxy=$P_TP socat=$P_SO"
-mkdir -p "$T/www" "$T/pki"
-(
-  cd "$T/pki" || exit 1
-  cat > ca.cnf <<EOF
-[req]
-distinguished_name = dn
-prompt = no
-x509_extensions = v3_ca
-[dn]
-CN = tlsgate bench throwaway CA
-[v3_ca]
-basicConstraints = critical, CA:TRUE
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-[leaf]
-basicConstraints = CA:FALSE
-keyUsage = critical, digitalSignature
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:$HOST, IP:127.0.0.1
-authorityKeyIdentifier = keyid
-EOF
-  openssl ecparam -name prime256v1 -genkey -noout -out ca.key &&
-  openssl req -config ca.cnf -x509 -new -key ca.key -sha256 -days 2 -out ca.pem &&
-  openssl ecparam -name prime256v1 -genkey -noout -out origin.key &&
-  openssl req -new -key origin.key -subj "/CN=$HOST" -out origin.csr &&
-  openssl x509 -req -in origin.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -sha256 \
-    -extfile ca.cnf -extensions leaf -out origin.pem
-) >"$T/pki.log" 2>&1 || die "certificate generation failed: $(cat "$T/pki.log")"
-chmod 600 "$T/pki/ca.key" "$T/pki/origin.key"; chmod 644 "$T/pki/ca.pem" "$T/pki/origin.pem"; chmod 755 "$T/pki"
+mkdir -p "$T/www"
+make_pki bench "DNS:$HOST, IP:127.0.0.1"
 CA=$T/pki/ca.pem
 head -c 1024 /dev/urandom > "$T/www/1k"
 head -c 65536 /dev/urandom > "$T/www/64k"

@@ -91,14 +91,7 @@ PORT_RANGE=$(tr '\t' ' ' < /proc/sys/net/ipv4/ip_local_port_range)
 T=$(mktemp -d /tmp/tlsgate-soak.XXXXXX) || die "mktemp"
 chmod 755 "$T"
 PIDS=()
-alive() { local s; s=$(ps -o stat= -p "$1" 2>/dev/null) && [ -n "$s" ] && [ "${s:0:1}" != Z ]; }
-stop_pid() {
-  local pid=$1 i
-  kill -TERM "$pid" 2>/dev/null
-  for i in $(seq 50); do alive "$pid" || break; sleep 0.1; done
-  alive "$pid" && kill -KILL "$pid" 2>/dev/null
-  wait "$pid" 2>/dev/null
-}
+. "$HERE/lib.sh"
 cleanup() {
   local pid
   for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
@@ -109,54 +102,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-read -r P_NGX P_TG < <(python3 - <<'EOF'
-import socket
-socks = [socket.socket() for _ in range(2)]
-for s in socks:
-    s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-EOF
-) || die "no free ports"
-wait_port() { # port seconds
-  local i
-  for i in $(seq $(( $2 * 10 ))); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.1
-  done
-  return 1
-}
+read -r P_NGX P_TG < <(free_ports 2) || die "no free ports"
 
 # ---------------------------------------------------------------- CA, certificate, content
 log "temp dir $T; ports origin=$P_NGX tlsgate=$P_TG; tunnels=$TUNNELS rate=$RATE/s mix=${MIX}s cycles=$CYCLES"
-mkdir -p "$T/www" "$T/pki" "$T/origin"
-(
-  cd "$T/pki" || exit 1
-  cat > ca.cnf <<EOF
-[req]
-distinguished_name = dn
-prompt = no
-x509_extensions = v3_ca
-[dn]
-CN = tlsgate soak throwaway CA
-[v3_ca]
-basicConstraints = critical, CA:TRUE
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-[leaf]
-basicConstraints = CA:FALSE
-keyUsage = critical, digitalSignature
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:$HOST, DNS:*.$HOST
-authorityKeyIdentifier = keyid
-EOF
-  openssl ecparam -name prime256v1 -genkey -noout -out ca.key &&
-  openssl req -config ca.cnf -x509 -new -key ca.key -sha256 -days 2 -out ca.pem &&
-  openssl ecparam -name prime256v1 -genkey -noout -out origin.key &&
-  openssl req -new -key origin.key -subj "/CN=$HOST" -out origin.csr &&
-  openssl x509 -req -in origin.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -sha256 \
-    -extfile ca.cnf -extensions leaf -out origin.pem
-) >"$T/pki.log" 2>&1 || die "certificate generation failed: $(cat "$T/pki.log")"
-chmod 600 "$T/pki/ca.key" "$T/pki/origin.key"; chmod 644 "$T/pki/ca.pem" "$T/pki/origin.pem"; chmod 755 "$T/pki"
+mkdir -p "$T/www" "$T/origin"
+make_pki soak "DNS:$HOST, DNS:*.$HOST"
 CA=$T/pki/ca.pem
 head -c 1024 /dev/urandom > "$T/www/1k"; chmod 755 "$T/www"; chmod 644 "$T/www/1k"
 
