@@ -154,7 +154,7 @@ final class ForwardSession: DrainableSession, @unchecked Sendable {
     }
 
     /// Reads and parses a request head; starts the exchange when it is complete.
-    private func readHead() -> Bool {
+    func readHead() -> Bool {
         if let up = upstream, upstreamIdle, up.readable { probeIdleUpstream(up) }
         if !clientIn.isEmpty {
             switch headParser.parseRequest(clientIn.readableBytes) {
@@ -198,7 +198,7 @@ final class ForwardSession: DrainableSession, @unchecked Sendable {
 
     /// The kept upstream connection became readable between requests: the server closed it (or
     /// sent something unasked for); either way it cannot carry the next request.
-    private func probeIdleUpstream(_ up: UpstreamLink) {
+    func probeIdleUpstream(_ up: UpstreamLink) {
         var scratch: UInt8 = 0
         switch up.tls.read(into: &scratch, count: 1) {
         case .wantRead:
@@ -274,7 +274,7 @@ final class ForwardSession: DrainableSession, @unchecked Sendable {
         return progress
     }
 
-    private func sendClient(_ ptr: UnsafeRawPointer, _ count: Int,
+    func sendClient(_ ptr: UnsafeRawPointer, _ count: Int,
                             _ more: UnsafeRawPointer? = nil, _ moreCount: Int = 0) -> Int? {
         do {
             let result = try more.map { more throws(IOError) in try Posix.send(client.fd, ptr, count, more, moreCount) }
@@ -351,165 +351,4 @@ final class ForwardSession: DrainableSession, @unchecked Sendable {
     }
 
     var hasUpstreamOutput: Bool { !upPending.isEmpty || (exchange?.requestForwardable ?? 0) > 0 }
-
-    // MARK: - Timeouts
-
-    private func timerFired() {
-        switch phase {
-        case .readingHead:
-            if clientIn.isEmpty && !headDeadlineArmed {
-                close()   // idle keep-alive connection
-            } else if clientIn.isEmpty && requestsServed > 0 {
-                close()
-            } else {
-                let received = clientIn.readableCount
-                let sent = respondError(status: 408, code: "request_timeout", message: "request head not received in time")
-                var record = AuditRecord(event: .request, mode: .forward)
-                record.client = clientAddress.description
-                record.status = 408
-                record.decision = .deny
-                record.reason = "request head not complete within \(env.settings.requestHeadTimeout)s"
-                record.bytesIn = received
-                record.bytesOut = sent
-                env.audit.write(record)
-                env.metrics.request(status: 408)
-            }
-        case .connecting:
-            connector?.cancel()
-            connector = nil
-            failExchange(status: 502, code: ViolationCode.upstreamUnreachable.rawValue, violation: .upstreamUnreachable,
-                         message: "connecting to \(exchange?.host ?? "upstream") timed out after \(env.settings.connectTimeout)s")
-        case .handshaking:
-            failExchange(status: 502, code: "upstream_tls_failed", violation: nil,
-                         message: "TLS handshake with \(exchange?.host ?? "upstream") timed out")
-        case .exchanging:
-            let idle = Double(monotonicNanos() &- lastProgressNanos) / 1e9
-            if idle + 0.05 < env.settings.idleTimeout {
-                timer.arm(after: env.settings.idleTimeout - idle)
-                return
-            }
-            if let ex = exchange, !ex.responseStarted {
-                failExchange(status: 504, code: "upstream_timeout", violation: nil, message: "upstream did not answer in time")
-            } else {
-                env.logger.warning("exchange idle, closing", metadata: ["state": "\(stateSummary)"])
-                abort(reason: "exchange idle for \(env.settings.idleTimeout)s")
-            }
-        case .closingAfterFlush, .lingering:
-            close()
-        case .closed, .handedOff:
-            break
-        }
-    }
-
-    // MARK: - Closing
-
-    /// Queues a proxy-made error response (when nothing of a response was sent yet) and closes
-    /// after it is flushed; otherwise closes at once.
-    @discardableResult
-    func respondError(status: Int, code: String, message: String) -> Int {
-        if let ex = exchange, ex.responseStarted {
-            abort(reason: message)
-            return 0
-        }
-        let response = ProxyResponse.error(status: status, code: code, message: message, keepAlive: false)
-        clientPending.append(response)
-        dropUpstream(sendCloseNotify: true)
-        phase = .closingAfterFlush
-        timer.arm(after: 5)
-        return response.count
-    }
-
-    private func startLingering() {
-        Posix.shutdownWrite(client.fd)
-        phase = .lingering
-        timer.arm(after: 2)
-    }
-
-    private func discardInput() -> Bool {
-        guard clientReadable, !clientEOF else { return false }
-        clientIn.clear()
-        switch readClient() {
-        case .some(0):
-            close()
-            return false
-        case .some:
-            return true
-        case .none:
-            return false
-        }
-    }
-
-    /// Closes both sides now (an exchange in progress is audited as failed).
-    func abort(reason: String) {
-        if let ex = exchange {
-            exchange = nil
-            writeAudit(ex, status: ex.responseHead?.status, reason: reason, upstream: upstream)
-        }
-        close()
-    }
-
-    func close() {
-        guard phase != .closed, phase != .handedOff else { return }
-        phase = .closed
-        connector?.cancel()
-        connector = nil
-        releaseUpstream()
-        client.close()
-        timer?.cancel()
-        if slot != nil { env.metrics.connectionClosed(mode: "forward") }
-        onClose()
-    }
-
-    /// Hands an idle, healthy upstream connection to the loop's pool for the next request from
-    /// any client; anything else is closed.
-    func releaseUpstream() {
-        guard let up = upstream, upstreamIdle, let pool, !up.eof, up.handshakeDone, !up.channel.isClosed,
-              upPending.isEmpty, up.pendingWriteLength == 0 else {
-            dropUpstream(sendCloseNotify: true)
-            return
-        }
-        let key = UpstreamPool.Key(host: up.host, port: up.port, environment: ObjectIdentifier(env))
-        guard pool.put(up, key) else {
-            dropUpstream(sendCloseNotify: true)
-            return
-        }
-        upstream = nil
-        upstreamIdle = false
-        // An idle pooled connection does not count against limits.max_upstream_per_host: the
-        // slot is taken again when a request picks the connection up.
-        if let host = upstreamSlotHost {
-            upstreamSlotHost = nil
-            env.upstreamSlots.release(host)
-        }
-        upIn.clear()
-        upIn.releaseIfEmpty()
-    }
-
-    /// Takes a pooled connection for `host:port`, if one is idle.
-    func adoptPooledUpstream(host: String, port: Int) -> Bool {
-        let key = UpstreamPool.Key(host: host, port: port, environment: ObjectIdentifier(env))
-        guard let pool, pool.hasIdle(key), env.upstreamSlots.acquire(host, limit: env.settings.maxUpstreamPerHost) else { return false }
-        guard let link = pool.take(key) else {
-            env.upstreamSlots.release(host)
-            return false
-        }
-        link.channel.setHandlers(readable: { [self] in upstreamReadableEvent() },
-                                 writable: { [self] in upstreamWritableEvent() })
-        upstream = link
-        upstreamSlotHost = link.host
-        return true
-    }
-
-    func dropUpstream(sendCloseNotify: Bool) {
-        upstreamIdle = false
-        upstream?.close(sendCloseNotify: sendCloseNotify)
-        upstream = nil
-        upPending.removeAll()
-        upIn.clear()
-        upIn.releaseIfEmpty()
-        if let host = upstreamSlotHost {
-            upstreamSlotHost = nil
-            env.upstreamSlots.release(host)
-        }
-    }
 }

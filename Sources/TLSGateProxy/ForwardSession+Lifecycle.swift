@@ -1,0 +1,118 @@
+import Dispatch
+import Glibc
+import Logging
+import TLSGateAudit
+import TLSGateHTTP
+import TLSGateIO
+import TLSGatePolicy
+import TLSGateTLS
+
+extension ForwardSession {
+    // MARK: - Timeouts
+
+    func timerFired() {
+        switch phase {
+        case .readingHead:
+            if clientIn.isEmpty && !headDeadlineArmed {
+                close()   // idle keep-alive connection
+            } else if clientIn.isEmpty && requestsServed > 0 {
+                close()
+            } else {
+                let received = clientIn.readableCount
+                let sent = respondError(status: 408, code: "request_timeout", message: "request head not received in time")
+                var record = AuditRecord(event: .request, mode: .forward)
+                record.client = clientAddress.description
+                record.status = 408
+                record.decision = .deny
+                record.reason = "request head not complete within \(env.settings.requestHeadTimeout)s"
+                record.bytesIn = received
+                record.bytesOut = sent
+                env.audit.write(record)
+                env.metrics.request(status: 408)
+            }
+        case .connecting:
+            connector?.cancel()
+            connector = nil
+            failExchange(status: 502, code: ViolationCode.upstreamUnreachable.rawValue, violation: .upstreamUnreachable,
+                         message: "connecting to \(exchange?.host ?? "upstream") timed out after \(env.settings.connectTimeout)s")
+        case .handshaking:
+            failExchange(status: 502, code: "upstream_tls_failed", violation: nil,
+                         message: "TLS handshake with \(exchange?.host ?? "upstream") timed out")
+        case .exchanging:
+            let idle = Double(monotonicNanos() &- lastProgressNanos) / 1e9
+            if idle + 0.05 < env.settings.idleTimeout {
+                timer.arm(after: env.settings.idleTimeout - idle)
+                return
+            }
+            if let ex = exchange, !ex.responseStarted {
+                failExchange(status: 504, code: "upstream_timeout", violation: nil, message: "upstream did not answer in time")
+            } else {
+                env.logger.warning("exchange idle, closing", metadata: ["state": "\(stateSummary)"])
+                abort(reason: "exchange idle for \(env.settings.idleTimeout)s")
+            }
+        case .closingAfterFlush, .lingering:
+            close()
+        case .closed, .handedOff:
+            break
+        }
+    }
+
+    // MARK: - Closing
+
+    /// Queues a proxy-made error response (when nothing of a response was sent yet) and closes
+    /// after it is flushed; otherwise closes at once.
+    @discardableResult
+    func respondError(status: Int, code: String, message: String) -> Int {
+        if let ex = exchange, ex.responseStarted {
+            abort(reason: message)
+            return 0
+        }
+        let response = ProxyResponse.error(status: status, code: code, message: message, keepAlive: false)
+        clientPending.append(response)
+        dropUpstream(sendCloseNotify: true)
+        phase = .closingAfterFlush
+        timer.arm(after: 5)
+        return response.count
+    }
+
+    func startLingering() {
+        Posix.shutdownWrite(client.fd)
+        phase = .lingering
+        timer.arm(after: 2)
+    }
+
+    func discardInput() -> Bool {
+        guard clientReadable, !clientEOF else { return false }
+        clientIn.clear()
+        switch readClient() {
+        case .some(0):
+            close()
+            return false
+        case .some:
+            return true
+        case .none:
+            return false
+        }
+    }
+
+    /// Closes both sides now (an exchange in progress is audited as failed).
+    func abort(reason: String) {
+        if let ex = exchange {
+            exchange = nil
+            writeAudit(ex, status: ex.responseHead?.status, reason: reason, upstream: upstream)
+        }
+        close()
+    }
+
+    func close() {
+        guard phase != .closed, phase != .handedOff else { return }
+        phase = .closed
+        connector?.cancel()
+        connector = nil
+        releaseUpstream()
+        client.close()
+        timer?.cancel()
+        if slot != nil { env.metrics.connectionClosed(mode: "forward") }
+        onClose()
+    }
+}

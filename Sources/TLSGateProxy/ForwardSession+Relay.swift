@@ -1,0 +1,284 @@
+import Dispatch
+import Glibc
+import TLSGateAudit
+import TLSGateHTTP
+import TLSGateIO
+import TLSGatePolicy
+import TLSGateTLS
+
+extension ForwardSession {
+    // MARK: - Relay
+
+    /// Moves bytes client → upstream and upstream → client until nothing more can move.
+    func pumpExchange() -> Bool {
+        guard let up = upstream, exchange != nil else { return false }
+        var progress = false
+        if up.canWrite && hasUpstreamOutput { progress = writeUpstream(up) || progress }
+        guard phase == .exchanging else { return true }
+        if let ex = exchange, !ex.requestComplete, ex.requestForwardable == 0, clientReadable, !clientEOF, upPending.isEmpty {
+            progress = readRequestBody() || progress
+        }
+        guard phase == .exchanging else { return true }
+        if let ex = exchange, !ex.responseComplete, ex.responseForwardable == 0, up.canRead, !up.eof {
+            progress = readUpstream(up) || progress
+        }
+        guard phase == .exchanging else { return true }
+        progress = flushClient() || progress
+        guard phase == .exchanging else { return true }
+        if progress { lastProgressNanos = monotonicNanos() }
+        if let ex = exchange, ex.requestComplete, ex.responseComplete, ex.responseForwardable == 0, clientPending.isEmpty, upPending.isEmpty {
+            finishExchange()
+            return true
+        }
+        if let ex = exchange, ex.responseComplete, !ex.requestComplete, ex.responseForwardable == 0, clientPending.isEmpty {
+            // The server answered before the request body ended: no keep-alive possible.
+            var done = ex
+            done.requestComplete = true
+            exchange = done
+            writeAudit(done, status: done.responseHead?.status, reason: "response completed before the request body", upstream: upstream)
+            exchange = nil
+            close()
+            return false
+        }
+        return progress
+    }
+
+    func writeUpstream(_ up: UpstreamLink) -> Bool {
+        var progress = false
+        for _ in 0..<16 {
+            let result: TLSIOResult
+            let fromPending = !upPending.isEmpty
+            if fromPending {
+                result = upPending.withFront { ptr, count in
+                    up.tls.write(ptr, count: up.pendingWriteLength > 0 ? min(up.pendingWriteLength, count) : count)
+                }
+            } else if let ex = exchange, ex.requestForwardable > 0 {
+                let count = up.pendingWriteLength > 0 ? min(up.pendingWriteLength, ex.requestForwardable) : ex.requestForwardable
+                result = up.tls.write(UnsafeRawPointer(clientIn.readPointer), count: count)
+            } else {
+                break
+            }
+            switch result {
+            case .bytes(let n):
+                up.pendingWriteLength = 0
+                up.writeNeedsRead = false
+                if fromPending {
+                    upPending.consume(n)
+                } else {
+                    clientIn.didRead(n)
+                    exchange?.requestForwardable -= n
+                }
+                progress = true
+            case .wantWrite:
+                up.pendingWriteLength = fromPending ? upPending.frontCount : (exchange?.requestForwardable ?? 0)
+                up.writable = false
+                return progress
+            case .wantRead:
+                up.pendingWriteLength = fromPending ? upPending.frontCount : (exchange?.requestForwardable ?? 0)
+                up.writeNeedsRead = true
+                up.readable = false
+                return progress
+            case .closed, .failed:
+                upstreamBroke(up, reason: "upstream closed while receiving the request")
+                return true
+            }
+        }
+        return progress
+    }
+
+    func readRequestBody() -> Bool {
+        if clientIn.writableCount < 4096 { clientIn.compact() }
+        guard clientIn.writableCount > 0 else { return false }
+        guard let n = readClient() else { return false }
+        if n == 0 {
+            clientEOF = true
+            abort(reason: "client closed before the request body ended")
+            return false
+        }
+        trackRequestBody()
+        return true
+    }
+
+    func readUpstream(_ up: UpstreamLink) -> Bool {
+        if upIn.writableCount < 16 * 1024 { upIn.compact() }
+        guard upIn.writableCount > 0 else { return false }
+        switch up.tls.read(into: upIn.writePointer, count: upIn.writableCount) {
+        case .bytes(let n):
+            up.readNeedsWrite = false
+            // Less than a full record and nothing buffered in OpenSSL: the socket is very likely
+            // drained, so skip the read that would only say EAGAIN (the source fires if not).
+            if n < 16 * 1024 && !up.tls.hasBufferedInput { up.readable = false }
+            upIn.didWrite(n)
+            processResponseBytes()
+            return true
+        case .wantRead:
+            up.readable = false
+            return false
+        case .wantWrite:
+            up.readNeedsWrite = true
+            up.writable = false
+            return false
+        case .closed:
+            up.eof = true
+            upstreamEnded()
+            return true
+        case .failed(let error):
+            up.failed = true
+            upstreamBroke(up, reason: "upstream TLS error: \(error.message)")
+            return true
+        }
+    }
+
+    /// Parses response heads (forwarding 1xx ones) and clears body bytes for the client.
+    func processResponseBytes() {
+        while var ex = exchange, !ex.responseComplete {
+            let unclassified = upIn.readableCount - ex.responseForwardable
+            guard unclassified > 0 else { return }
+            let bytes = UnsafeRawBufferPointer(start: upIn.readPointer + ex.responseForwardable, count: unclassified)
+            if ex.responseHead == nil {
+                switch ex.responseParser.parseResponse(bytes) {
+                case .incomplete:
+                    exchange = ex
+                    return
+                case .invalid(let error):
+                    exchange = ex
+                    failExchange(status: 502, code: "bad_upstream_response", violation: nil,
+                                 message: "invalid response from \(ex.host): \(error.reason)")
+                    return
+                case .complete(let head, let consumed):
+                    upIn.didRead(consumed)
+                    ex.responseParser.reset()
+                    if head.isInformational {
+                        clientPending.append(clientResponseHead(head, keepAlive: true, clientVersion: ex.head.version))
+                        exchange = ex
+                        continue
+                    }
+                    let framing: BodyFraming
+                    switch responseFraming(head, requestMethod: ex.head.method) {
+                    case .success(let f): framing = f
+                    case .failure(let error):
+                        exchange = ex
+                        failExchange(status: 502, code: "bad_upstream_response", violation: nil,
+                                     message: "invalid response framing from \(ex.host): \(error.reason)")
+                        return
+                    }
+                    let keepAlive = ex.head.keepAlive && head.keepAlive && framing != .untilClose
+                    clientPending.append(clientResponseHead(head, keepAlive: keepAlive, clientVersion: ex.head.version))
+                    ex.responseHead = head
+                    ex.responseStarted = true
+                    ex.responseTracker = BodyTracker(framing)
+                    ex.responseFraming = framing
+                    ex.responseComplete = ex.responseTracker!.isComplete   // no body, or Content-Length: 0
+                    exchange = ex
+                }
+            } else {
+                do {
+                    let (consumed, complete) = try ex.responseTracker!.consume(bytes)
+                    ex.responseForwardable += consumed
+                    ex.responseComplete = complete
+                    exchange = ex
+                    if complete && consumed < unclassified {
+                        // Bytes after the response end: the upstream connection is unusable.
+                        upstream?.eof = true
+                    }
+                    return
+                } catch {
+                    exchange = ex
+                    abort(reason: "malformed response body from \(ex.host): \(error.reason)")
+                    return
+                }
+            }
+        }
+    }
+
+    /// A reused connection the server had already closed: retry the request once on a fresh
+    /// connection when that is safe (idempotent, no body, nothing of a response received).
+    func retryOnFreshConnection() -> Bool {
+        guard var ex = exchange, ex.reusedUpstream, !ex.retried, ex.responseHead == nil, !ex.responseStarted,
+              ex.requestTracker.isComplete, ex.bodyless,
+              ["GET", "HEAD", "OPTIONS", "DELETE", "TRACE", "PUT"].contains(ex.head.method) else { return false }
+        ex.retried = true
+        ex.reusedUpstream = false
+        ex.responseParser.reset()
+        exchange = ex
+        dropUpstream(sendCloseNotify: false)
+        env.logger.debug("retrying on a fresh upstream connection", metadata: ["host": "\(ex.host)"])
+        connectUpstream(host: ex.host, port: ex.port)
+        return true
+    }
+
+    /// The upstream closed its TLS session (or TCP) while an exchange was active.
+    func upstreamEnded() {
+        guard var ex = exchange else { return }
+        if ex.responseHead == nil, retryOnFreshConnection() { return }
+        if ex.responseHead == nil {
+            failExchange(status: 502, code: "upstream_closed", violation: nil,
+                         message: "\(ex.host) closed the connection without a response")
+            return
+        }
+        if ex.responseTracker != nil, !ex.responseComplete {
+            if case .untilClose? = ex.responseFraming {
+                ex.responseComplete = true
+                exchange = ex
+            } else {
+                abort(reason: "\(ex.host) closed the connection mid-response")
+            }
+        }
+    }
+
+    func upstreamBroke(_ up: UpstreamLink, reason: String) {
+        up.eof = true
+        if retryOnFreshConnection() { return }
+        if let ex = exchange, ex.responseStarted {
+            abort(reason: reason)
+        } else {
+            failExchange(status: 502, code: "upstream_closed", violation: nil, message: reason)
+        }
+    }
+
+    /// Both messages are complete: audit, then keep the connection for the next request or close.
+    func finishExchange() {
+        guard let ex = exchange else { return }
+        exchange = nil
+        requestsServed += 1
+        writeAudit(ex, status: ex.responseHead?.status, reason: nil, upstream: upstream)
+        let framingOK: Bool = {
+            if case .untilClose? = ex.responseFraming { return false }
+            return true
+        }()
+        let keepClient = ex.head.keepAlive && (ex.responseHead?.keepAlive ?? false) && framingOK && !clientEOF && !draining
+        let keepUpstream = (ex.responseHead?.keepAlive ?? false) && framingOK && !(upstream?.eof ?? true)
+        if keepUpstream { upstreamIdle = true } else { dropUpstream(sendCloseNotify: true) }
+        upIn.clear()
+        upIn.releaseIfEmpty()
+        guard keepClient else {
+            phase = .closingAfterFlush
+            timer.arm(after: 5)
+            return
+        }
+        phase = .readingHead
+        headDeadlineArmed = !clientIn.isEmpty
+        clientIn.releaseIfEmpty()   // an idle keep-alive connection holds no buffer memory
+        timer.arm(after: clientIn.isEmpty ? env.settings.idleTimeout : env.settings.requestHeadTimeout)
+    }
+
+    /// The exchange failed: audit it, then answer with a proxy error (or just close when part of
+    /// the response already reached the client).
+    func failExchange(status: Int, code: String, violation: ViolationCode?, message: String) {
+        guard var ex = exchange else {
+            respondError(status: status, code: code, message: message)
+            return
+        }
+        if let violation, !ex.violations.contains(violation) { ex.violations.append(violation) }
+        if violation != nil, ex.decision == .allow { ex.decision = .deny }
+        exchange = nil
+        if ex.responseStarted {
+            writeAudit(ex, status: ex.responseHead?.status, reason: message, upstream: upstream)
+            close()
+        } else {
+            let link = upstream   // respondError drops it; the audit line still names it
+            ex.bytesOut += UInt64(respondError(status: status, code: code, message: message))
+            writeAudit(ex, status: status, reason: message, upstream: link)
+        }
+    }
+}

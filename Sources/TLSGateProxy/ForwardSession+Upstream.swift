@@ -1,0 +1,185 @@
+import Dispatch
+import Glibc
+import TLSGateAudit
+import TLSGateHTTP
+import TLSGateIO
+import TLSGatePolicy
+import TLSGateTLS
+
+extension ForwardSession {
+    // MARK: - Upstream connection
+
+    func connectUpstream(host: String, port: Int) {
+        guard env.upstreamSlots.acquire(host, limit: env.settings.maxUpstreamPerHost) else {
+            exchange?.decision = .deny
+            failExchange(status: 503, code: "upstream_busy", violation: nil,
+                         message: "\(host) already has \(env.settings.maxUpstreamPerHost) upstream connections (limits.max_upstream_per_host)")
+            return
+        }
+        upstreamSlotHost = host
+        phase = .connecting
+        timer.arm(after: env.settings.connectTimeout)
+        let connector = UpstreamConnector(queue: queue, host: host, port: port, settings: env.settings) { [self] result in
+            self.connector = nil
+            guard phase == .connecting else {
+                if case .success(let connected) = result { connected.channel.close() }
+                return
+            }
+            switch result {
+            case .failure(.denied(let violation, let message)):
+                exchange?.violations.append(violation)
+                exchange?.decision = .deny
+                failExchange(status: 403, code: violation.rawValue, violation: nil, message: message)
+            case .failure(.unreachable(let message)):
+                failExchange(status: 502, code: ViolationCode.upstreamUnreachable.rawValue,
+                             violation: .upstreamUnreachable, message: message)
+            case .success(let connected):
+                for code in connected.reported where exchange?.violations.contains(code) == false {
+                    exchange?.violations.append(code)
+                    exchange?.decision = .report
+                }
+                startHandshake(connected, host: host, port: port)
+            }
+            pump()
+        }
+        self.connector = connector
+        connector.start()
+    }
+
+    func startHandshake(_ connected: ConnectedUpstream, host: String, port: Int) {
+        let tls: TLSConnection
+        do {
+            tls = try TLSConnection(context: env.tls, fd: connected.channel.fd, serverName: host, port: port)
+        } catch {
+            connected.channel.close()
+            failExchange(status: 502, code: "upstream_tls_failed", violation: nil, message: error.message)
+            pump()
+            return
+        }
+        let link = UpstreamLink(channel: connected.channel, tls: tls, address: connected.address, host: host, port: port)
+        link.channel.setHandlers(readable: { [self] in upstreamReadableEvent() },
+                                 writable: { [self] in upstreamWritableEvent() })
+        upstream = link
+        exchange?.handshakeStartedNanos = monotonicNanos()
+        phase = .handshaking
+        timer.arm(after: env.settings.handshakeTimeout)
+        continueHandshake()
+    }
+
+    func upstreamReadableEvent() {
+        guard let up = upstream else { return }
+        up.readable = true
+        if phase == .handshaking { continueHandshake() } else { pump() }
+    }
+
+    func upstreamWritableEvent() {
+        guard let up = upstream else { return }
+        up.writable = true
+        if phase == .handshaking { continueHandshake() } else { pump() }
+    }
+
+    func continueHandshake() {
+        guard let up = upstream, phase == .handshaking else { return }
+        switch up.tls.handshake() {
+        case .complete:
+            up.handshakeDone = true
+            if let started = exchange?.handshakeStartedNanos, started > 0 {
+                env.metrics.handshake(seconds: Double(monotonicNanos() &- started) / 1e9, mode: "forward")
+            }
+            env.metrics.negotiated(version: up.tls.protocolVersion, cipher: up.tls.cipherName ?? "unknown")
+            env.logger.debug("upstream TLS established", metadata: [
+                "host": "\(up.host)", "version": "\(up.tls.protocolVersion)", "resumed": "\(up.tls.resumedSession)"])
+            startExchange()
+        case .wantRead:
+            up.readable = false
+            updateInterest()
+        case .wantWrite:
+            up.writable = false
+            updateInterest()
+        case .failed(let error):
+            let (code, violation): (String, ViolationCode?) = {
+                switch error.kind {
+                case .certificateUntrusted: return (ViolationCode.certUntrusted.rawValue, .certUntrusted)
+                case .certificateNameMismatch: return (ViolationCode.certNameMismatch.rawValue, .certNameMismatch)
+                case .protocolVersion: return (ViolationCode.legacyTLSNegotiated.rawValue, .legacyTLSNegotiated)
+                // No common ground with the server (e.g. only ciphers outside tlsgate's profile):
+                // the server ends the handshake with an alert; tlsgate refused to go lower.
+                case .handshakeFailed: return ("upstream_tls_failed", .handshakeAlert)
+                default: return ("upstream_tls_failed", nil)
+                }
+            }()
+            env.logger.debug("upstream TLS handshake failed", metadata: ["host": "\(up.host)", "error": "\(error)"])
+            failExchange(status: 502, code: code, violation: violation, message: error.message)
+            pump()
+        }
+    }
+
+    /// Upstream is connected and its TLS verified: send the request and relay both ways.
+    func startExchange() {
+        guard let ex = exchange, let up = upstream else { return }
+        let hostHeader = ex.uri.port.map { "\(ex.uri.host.contains(":") ? "[\(ex.uri.host)]" : ex.uri.host):\($0)" } ?? ex.uri.host
+        upPending.append(upstreamRequestHead(ex.head, originForm: ex.uri.pathAndQuery, hostIfMissing: hostHeader))
+        upstreamIdle = false
+        phase = .exchanging
+        lastProgressNanos = monotonicNanos()
+        timer.arm(after: env.settings.idleTimeout)
+        _ = up
+        pump()
+    }
+
+    // MARK: - Keeping and pooling upstream connections
+
+
+    /// Hands an idle, healthy upstream connection to the loop's pool for the next request from
+    /// any client; anything else is closed.
+    func releaseUpstream() {
+        guard let up = upstream, upstreamIdle, let pool, !up.eof, up.handshakeDone, !up.channel.isClosed,
+              upPending.isEmpty, up.pendingWriteLength == 0 else {
+            dropUpstream(sendCloseNotify: true)
+            return
+        }
+        let key = UpstreamPool.Key(host: up.host, port: up.port, environment: ObjectIdentifier(env))
+        guard pool.put(up, key) else {
+            dropUpstream(sendCloseNotify: true)
+            return
+        }
+        upstream = nil
+        upstreamIdle = false
+        // An idle pooled connection does not count against limits.max_upstream_per_host: the
+        // slot is taken again when a request picks the connection up.
+        if let host = upstreamSlotHost {
+            upstreamSlotHost = nil
+            env.upstreamSlots.release(host)
+        }
+        upIn.clear()
+        upIn.releaseIfEmpty()
+    }
+
+    /// Takes a pooled connection for `host:port`, if one is idle.
+    func adoptPooledUpstream(host: String, port: Int) -> Bool {
+        let key = UpstreamPool.Key(host: host, port: port, environment: ObjectIdentifier(env))
+        guard let pool, pool.hasIdle(key), env.upstreamSlots.acquire(host, limit: env.settings.maxUpstreamPerHost) else { return false }
+        guard let link = pool.take(key) else {
+            env.upstreamSlots.release(host)
+            return false
+        }
+        link.channel.setHandlers(readable: { [self] in upstreamReadableEvent() },
+                                 writable: { [self] in upstreamWritableEvent() })
+        upstream = link
+        upstreamSlotHost = link.host
+        return true
+    }
+
+    func dropUpstream(sendCloseNotify: Bool) {
+        upstreamIdle = false
+        upstream?.close(sendCloseNotify: sendCloseNotify)
+        upstream = nil
+        upPending.removeAll()
+        upIn.clear()
+        upIn.releaseIfEmpty()
+        if let host = upstreamSlotHost {
+            upstreamSlotHost = nil
+            env.upstreamSlots.release(host)
+        }
+    }
+}
