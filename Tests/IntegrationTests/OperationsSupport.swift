@@ -25,13 +25,7 @@ final class OpsUpstream {
         releasePath = mode == "serve" ? dir.file("\(name)-release") : nil
         if let statsPath, let releasePath { args += ["--stats", statsPath, "--release", releasePath] }
         process = try ManagedProcess(name: name, program: Paths.python, arguments: args, dir: dir)
-        do {
-            let g = try process.waitFor(#"^(\d+)\n"#, on: .stdout, timeout: 15)
-            port = Int(g[1]) ?? 0
-        } catch {
-            process.stop()
-            throw error
-        }
+        port = try process.waitForPort(#"^(\d+)\n"#, timeout: 15)
     }
 
     deinit { process.stop() }

@@ -65,6 +65,18 @@ final class ManagedProcess {
 
     /// Waits until `pattern` (a regex) matches the stream; returns the match's capture groups.
     /// Fails early when the process exits.
+    /// Waits for the line announcing the listening port (the pattern's first group); stops the
+    /// process if it never comes, so a failed start leaves nothing running.
+    func waitForPort(_ pattern: String, on stream: Stream = .stdout, timeout: Double) throws -> Int {
+        do {
+            let groups = try waitFor(pattern, on: stream, timeout: timeout)
+            return Int(groups[1]) ?? 0
+        } catch {
+            stop()
+            throw error
+        }
+    }
+
     func waitFor(_ pattern: String, on stream: Stream = .stderr, timeout: Double = 10) throws -> [String] {
         let regex = try NSRegularExpression(pattern: pattern)
         let deadline = Date().addingTimeInterval(timeout)

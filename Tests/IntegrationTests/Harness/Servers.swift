@@ -14,13 +14,7 @@ final class Upstream {
                     "--tls-min", tlsMin, "--tls-max", tlsMax]
         if let ciphers { args += ["--ciphers", ciphers] }
         process = try ManagedProcess(name: name, program: Paths.python, arguments: args, env: env, dir: dir)
-        do {
-            let g = try process.waitFor(#"^(\d+)\n"#, on: .stdout, timeout: 15)
-            port = Int(g[1]) ?? 0
-        } catch {
-            process.stop()
-            throw error
-        }
+        port = try process.waitForPort(#"^(\d+)\n"#, timeout: 15)
     }
 
     /// An upstream that only speaks TLS 1.1 (and 1.0-era ciphers).
@@ -47,13 +41,7 @@ final class SServer {
             arguments: ["s_server", "-accept", "127.0.0.1:0", "-cert", cert.cert, "-key", cert.key,
                         "-www"] + extraArgs,
             env: env, dir: dir)
-        do {
-            let g = try process.waitFor(#"ACCEPT 127\.0\.0\.1:(\d+)"#, on: .stdout, timeout: 10)
-            port = Int(g[1]) ?? 0
-        } catch {
-            process.stop()
-            throw error
-        }
+        port = try process.waitForPort(#"ACCEPT 127\.0\.0\.1:(\d+)"#, timeout: 10)
     }
 
     deinit { process.stop() }
@@ -70,13 +58,7 @@ final class MotoServer {
         process = try ManagedProcess(
             name: "moto", program: Paths.python,
             arguments: [Paths.script("moto_tls.py"), "--cert", cert.cert, "--key", cert.key], dir: dir)
-        do {
-            let g = try process.waitFor(#"^(\d+)\n"#, on: .stdout, timeout: 60)
-            port = Int(g[1]) ?? 0
-        } catch {
-            process.stop()
-            throw error
-        }
+        port = try process.waitForPort(#"^(\d+)\n"#, timeout: 60)
     }
 
     deinit { process.stop() }
