@@ -3,6 +3,8 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <openssl/ssl.h>
 #include <openssl/err.h>
 #include <openssl/opensslv.h>
@@ -66,3 +68,27 @@ ssize_t tg_send2(int fd, const void *a, size_t alen, const void *b, size_t blen)
 }
 ssize_t tg_send(int fd, const void *buf, size_t len) { return send(fd, buf, len, MSG_NOSIGNAL); }
 int tg_sock_stream(void) { return SOCK_STREAM; }
+
+// ---- epoll / eventfd ----
+
+int tg_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
+
+int tg_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t token) {
+    struct epoll_event ev = { .events = events, .data = { .u64 = token } };
+    int real = op == 1 ? EPOLL_CTL_ADD : op == 2 ? EPOLL_CTL_MOD : EPOLL_CTL_DEL;
+    return epoll_ctl(epfd, real, fd, &ev);
+}
+
+int tg_epoll_wait(int epfd, uint32_t *events, uint64_t *tokens, int max, int timeout_ms) {
+    struct epoll_event list[256];
+    if (max > 256) max = 256;
+    int n = epoll_wait(epfd, list, max, timeout_ms);
+    for (int i = 0; i < n; i++) { events[i] = list[i].events; tokens[i] = list[i].data.u64; }
+    return n;
+}
+
+uint32_t tg_epollin(void) { return EPOLLIN; }
+uint32_t tg_epollout(void) { return EPOLLOUT; }
+uint32_t tg_epollerr_hup(void) { return EPOLLERR | EPOLLHUP; }
+uint32_t tg_epollexclusive(void) { return EPOLLEXCLUSIVE; }
+int tg_eventfd(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }

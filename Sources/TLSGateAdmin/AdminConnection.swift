@@ -1,11 +1,10 @@
-import Dispatch
 import Logging
 import TLSGateHTTP
 import TLSGateIO
 
 /// One admin client: read one request head, answer it, close.
 ///
-/// Runs entirely on the server's serial queue. The whole exchange has one deadline
+/// Runs entirely on the server's event loop. The whole exchange has one deadline
 /// (``AdminLimits/requestTimeout`` from accept); after the response the write side is shut and
 /// input is discarded until the client closes or ``AdminLimits/lingerTimeout`` passes, so the close
 /// cannot reset the connection before the client has read the response.
@@ -43,12 +42,12 @@ final class AdminConnection: @unchecked Sendable {
     private var output: [UInt8] = []
     private var sent = 0
     private var discarded = 0
-    private let timer: DispatchSourceTimer
+    private var timer: LoopTimer!
 
-    /// Takes ownership of `fd`; call ``start()`` on `queue`.
-    init(fd: Int32, peer: SocketAddress, queue: DispatchQueue, handlers: AdminHandlers, limits: AdminLimits,
+    /// Takes ownership of `fd`; call ``start()`` on `loop`.
+    init(fd: Int32, peer: SocketAddress, loop: EventLoop, handlers: AdminHandlers, limits: AdminLimits,
          logger: Logger, onClose: @escaping (AdminConnection) -> Void) {
-        self.channel = SocketChannel(fd: fd, queue: queue)
+        self.channel = SocketChannel(fd: fd, loop: loop)
         self.peer = peer
         self.handlers = handlers
         self.limits = limits
@@ -57,16 +56,14 @@ final class AdminConnection: @unchecked Sendable {
         self.parser = HTTPHeadParser(maxHeadBytes: limits.maxHeadBytes, maxHeaderCount: 64)
         // One byte more than the limit, so an oversized head is seen as such.
         self.input = IOBuffer(capacity: limits.maxHeadBytes + 1)
-        self.timer = DispatchSource.makeTimerSource(queue: queue)
     }
 
     func start() {
-        timer.setEventHandler { [self] in
+        timer = LoopTimer(loop: channel.loop) { [self] in
             if phase == .reading { logger.debug("admin request timed out", metadata: ["peer": "\(peer)"]) }
             close()
         }
-        timer.schedule(deadline: .now() + limits.requestTimeout)
-        timer.resume()
+        timer.schedule(after: limits.requestTimeout)
         channel.setHandlers(readable: { [self] in readable() }, writable: { [self] in flush() })
         channel.wantReads(true)
     }
@@ -163,7 +160,7 @@ final class AdminConnection: @unchecked Sendable {
         phase = .lingering
         Posix.shutdownWrite(channel.fd)
         guard limits.lingerTimeout > 0 else { close(); return }
-        timer.schedule(deadline: .now() + limits.lingerTimeout)
+        timer.schedule(after: limits.lingerTimeout)
         input.clear()
         channel.wantReads(true)
         discard()
@@ -199,8 +196,7 @@ final class AdminConnection: @unchecked Sendable {
     func close() {
         guard phase != .closed else { return }
         phase = .closed
-        timer.setEventHandler(handler: nil)
-        timer.cancel()
+        timer?.cancel()
         channel.close()
         onClose(self)
     }

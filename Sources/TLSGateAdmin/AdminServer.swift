@@ -1,4 +1,3 @@
-import Dispatch
 import Logging
 import TLSGateIO
 
@@ -12,17 +11,16 @@ import TLSGateIO
 ///   a malformed head → 400 (431 when too large, 505 for another HTTP version).
 ///
 /// One request per connection (`Connection: close`). Everything — accepting, I/O and the handlers —
-/// runs on one serial queue of the server's own, so admin traffic never runs on a proxy loop.
+/// runs on one event loop (thread) of the server's own, so admin traffic never runs on a proxy loop.
 /// Bounded by ``AdminLimits``: head size, one deadline per connection, concurrent connections
 /// (excess connections get a 503 and are closed).
 public final class AdminServer: @unchecked Sendable {
-    private let queue: DispatchQueue
-    private let queueKey = DispatchSpecificKey<Bool>()
+    private let loop: EventLoop
     private let listener: Listener
     private let handlers: AdminHandlers
     private let limits: AdminLimits
     private let logger: Logger
-    // Confined to `queue`.
+    // Confined to `loop`.
     private var connections: [ObjectIdentifier: AdminConnection] = [:]
     private var started = false
     private var stopped = false
@@ -33,21 +31,20 @@ public final class AdminServer: @unchecked Sendable {
     /// Binds the admin socket (fails fast on a busy port); serves nothing until ``start()``.
     public init(listen address: SocketAddress, handlers: AdminHandlers, logger: Logger,
                 limits: AdminLimits = AdminLimits()) throws(IOError) {
-        let queue = DispatchQueue(label: "tlsgate.admin")
-        queue.setSpecific(key: queueKey, value: true)
-        self.queue = queue
+        let loop = try EventLoop(name: "tlsgate.admin")
+        self.loop = loop
         self.handlers = handlers
         self.limits = limits
         self.logger = logger
-        self.listener = try Listener(address: address, backlog: 128, queue: queue)
+        self.listener = try Listener(address: address, backlog: 128, loop: loop)
     }
 
     /// Starts accepting admin connections. Idempotent; does nothing after ``stop()``.
     public func start() {
-        onQueue {
+        onLoop {
             guard !started, !stopped else { return }
             started = true
-            listener.start(onAccept: { [self] fd, peer in
+            listener.start(onAccept: { [self] fd, peer, _ in
                 accept(fd, peer)
             }, onError: { [self] error in
                 logger.warning("admin accept failed", metadata: ["error": "\(error)"])
@@ -58,7 +55,7 @@ public final class AdminServer: @unchecked Sendable {
     /// Stops accepting and closes every admin connection (a response in flight is cut). Idempotent;
     /// may be called from any thread, including from a handler.
     public func stop() {
-        onQueue {
+        onLoop {
             guard !stopped else { return }
             stopped = true
             listener.stop()
@@ -69,7 +66,7 @@ public final class AdminServer: @unchecked Sendable {
     }
 
     /// Admin connections currently open.
-    public var connectionCount: Int { onQueue { connections.count } }
+    public var connectionCount: Int { onLoop { connections.count } }
 
     private func accept(_ fd: Int32, _ peer: SocketAddress) {
         guard !stopped else { Posix.close(fd); return }
@@ -79,7 +76,7 @@ public final class AdminServer: @unchecked Sendable {
                            metadata: ["peer": "\(peer)", "limit": "\(limits.maxConnections)"])
             return
         }
-        let connection = AdminConnection(fd: fd, peer: peer, queue: queue, handlers: handlers, limits: limits,
+        let connection = AdminConnection(fd: fd, peer: peer, loop: loop, handlers: handlers, limits: limits,
                                          logger: logger) { [self] closed in
             connections[ObjectIdentifier(closed)] = nil
         }
@@ -97,9 +94,12 @@ public final class AdminServer: @unchecked Sendable {
         Posix.close(fd)
     }
 
-    /// Runs `body` on the server queue, inline when already there.
-    private func onQueue<R>(_ body: () -> R) -> R {
-        if DispatchQueue.getSpecific(key: queueKey) == true { return body() }
-        return queue.sync(execute: body)
+    /// Runs `body` on the server's loop, inline when already there.
+    private func onLoop<R>(_ body: () -> R) -> R {
+        loop.sync(body)
+    }
+
+    deinit {
+        loop.stop()
     }
 }

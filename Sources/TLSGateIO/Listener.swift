@@ -1,15 +1,22 @@
-import Dispatch
 import Glibc
 
 /// A listening TCP socket that hands accepted, non-blocking connections to a callback.
+///
+/// One socket can be watched by several event loops (one per core). Each loop registers it with
+/// `EPOLLEXCLUSIVE`, so a new connection wakes one loop, usually an idle one, and that loop
+/// accepts it and serves it itself: no hand-off between threads. (The alternative, a
+/// `SO_REUSEPORT` socket per loop, would let another process of the same user bind the port too.)
 public final class Listener: @unchecked Sendable {
     public let fd: Int32
     /// The address actually bound (useful with port 0).
     public let boundAddress: SocketAddress
-    private let channel: SocketChannel
+    private let channels: [SocketChannel]
+    private let lock = Lock()
+    private var openChannels: Int
 
-    /// Binds and listens; does not accept until ``start(onAccept:)``.
-    public init(address: SocketAddress, backlog: Int32 = 4096, queue: DispatchQueue) throws(IOError) {
+    /// Binds and listens; does not accept until ``start(onAccept:onError:)``.
+    public init(address: SocketAddress, backlog: Int32 = 4096, loops: [EventLoop]) throws(IOError) {
+        precondition(!loops.isEmpty, "a listener needs at least one loop")
         let fd = try Posix.socket(domain: address.family)
         do {
             try Posix.setOption(fd, level: SOL_SOCKET, name: SO_REUSEADDR, value: 1)
@@ -21,47 +28,64 @@ public final class Listener: @unchecked Sendable {
             throw error
         }
         self.fd = fd
-        self.channel = SocketChannel(fd: fd, queue: queue)
+        self.channels = loops.map { SocketChannel(fd: fd, loop: $0, ownsDescriptor: false, exclusive: loops.count > 1) }
+        self.openChannels = channels.count
     }
 
-    /// Starts accepting. `onAccept` runs on the listener's queue with each new connection.
-    public func start(onAccept: @escaping @Sendable (Int32, SocketAddress) -> Void,
+    public convenience init(address: SocketAddress, backlog: Int32 = 4096, loop: EventLoop) throws(IOError) {
+        try self.init(address: address, backlog: backlog, loops: [loop])
+    }
+
+    /// Starts accepting. `onAccept` runs on the loop that accepted the connection (the one it
+    /// should be served on).
+    public func start(onAccept: @escaping @Sendable (Int32, SocketAddress, EventLoop) -> Void,
                       onError: @escaping @Sendable (IOError) -> Void) {
-        let fd = self.fd
-        channel.setHandlers(readable: {
-            // Level-triggered: accept a bounded batch, the source fires again if more are queued.
-            for _ in 0..<64 {
-                do {
-                    switch try Posix.accept(fd) {
-                    case .processed(let (client, address)): onAccept(client, address)
-                    case .wouldBlock: return
+        for channel in channels {
+            channel.loop.execute { [self] in
+                let fd = self.fd
+                let loop = channel.loop
+                channel.setHandlers(readable: { [unowned self, unowned channel] in
+                    // Level-triggered: accept a bounded batch; the loop calls again if more are queued.
+                    for _ in 0..<64 {
+                        do throws(IOError) {
+                            switch try Posix.accept(fd) {
+                            case .processed(let (client, address)): onAccept(client, address, loop)
+                            case .wouldBlock: return
+                            }
+                        } catch {
+                            onError(error)
+                            if error.errno == EMFILE || error.errno == ENFILE || error.errno == ENOBUFS || error.errno == ENOMEM {
+                                // Out of descriptors: retrying at once would spin. Pause accepting briefly
+                                // (pending clients wait in the backlog) and let connections finish.
+                                pause(channel, for: 0.25)
+                            }
+                            return
+                        }
                     }
-                } catch let error as IOError {
-                    onError(error)
-                    if error.errno == EMFILE || error.errno == ENFILE || error.errno == ENOBUFS || error.errno == ENOMEM {
-                        // Out of descriptors: retrying at once would spin. Pause accepting briefly
-                        // (pending clients wait in the backlog) and let connections finish.
-                        self.pause(for: .milliseconds(250))
-                    }
-                    return
-                } catch {
-                    return
-                }
+                }, writable: {})
+                channel.wantReads(true)
             }
-        }, writable: {})
-        channel.queue.async { self.channel.wantReads(true) }
+        }
     }
 
-    /// Stops watching the listening socket for `interval`, then resumes.
-    private func pause(for interval: DispatchTimeInterval) {
+    /// Stops watching the listening socket on one loop for `seconds`, then resumes.
+    private func pause(_ channel: SocketChannel, for seconds: Double) {
         channel.wantReads(false)
-        channel.queue.asyncAfter(deadline: .now() + interval) { [self] in
+        channel.loop.schedule(after: seconds) {
             if !channel.isClosed { channel.wantReads(true) }
         }
     }
 
-    /// Stops accepting and closes the listening socket.
+    /// Stops accepting and closes the listening socket (once every loop has let go of it).
+    /// Callable from any thread.
     public func stop() {
-        channel.queue.async { self.channel.close() }
+        for channel in channels {
+            channel.loop.execute { [self] in
+                guard !channel.isClosed else { return }
+                channel.close()
+                let last = lock.withLock { openChannels -= 1; return openChannels == 0 }
+                if last { Posix.close(fd) }
+            }
+        }
     }
 }

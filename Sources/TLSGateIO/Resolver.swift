@@ -2,10 +2,10 @@ import Dispatch
 import CShims
 import Glibc
 
-/// Name resolution off the connection queues.
+/// Name resolution off the event loops.
 ///
 /// `getaddrinfo` blocks, so it runs on a dedicated concurrent queue and the answer is delivered on
-/// the caller's queue. Numeric addresses are answered without a lookup. The caller owns the
+/// the caller's event loop. Numeric addresses are answered without a lookup. The caller owns the
 /// timeout: a late answer is simply ignored by a session that has already given up.
 public enum Resolver {
     private static let queue = DispatchQueue(label: "tlsgate.resolver", attributes: .concurrent)
@@ -19,9 +19,9 @@ public enum Resolver {
         }
     }
 
-    /// Resolves `host` to its addresses (IPv4 first, then IPv6), calling `completion` on `queue`.
-    /// A numeric address is answered at once, before this returns (the caller is on `queue`).
-    public static func resolve(host: String, port: Int, on callbackQueue: DispatchQueue,
+    /// Resolves `host` to its addresses (IPv4 first, then IPv6), calling `completion` on `loop`.
+    /// A numeric address is answered at once, before this returns (the caller is on `loop`).
+    public static func resolve(host: String, port: Int, on loop: EventLoop,
                                completion: @escaping @Sendable (Result<[SocketAddress], Failure>) -> Void) {
         if let numeric = SocketAddress(ip: host, port: port) {
             completion(.success([numeric]))
@@ -29,7 +29,7 @@ public enum Resolver {
         }
         queue.async {
             let result = lookup(host: host, port: port)
-            callbackQueue.async { completion(result) }
+            loop.execute { completion(result) }
         }
     }
 

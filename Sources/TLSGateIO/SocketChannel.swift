@@ -1,133 +1,130 @@
-import Dispatch
+import CShims
 import Glibc
 
-/// One non-blocking socket driven by a read and a write `DispatchSource` on the owner's queue.
+/// One non-blocking socket watched by an ``EventLoop``.
 ///
 /// The channel only manages readiness and the descriptor's lifetime; the owner does the reads and
-/// writes (see ``Posix``). Dispatch rules it keeps (violating them traps or hangs):
-/// - a source is resumed before it is released or cancelled; a suspended source is resumed first;
-/// - a descriptor is closed only in its source's cancel handler, so a reused fd number can never
-///   be watched by a stale source;
-/// - read sources are level-triggered: the owner drains to `.wouldBlock` or drops its interest.
+/// writes (see ``Posix``). Readiness is level-triggered: the owner drains to `.wouldBlock` or drops
+/// its interest, else the handler runs again on the next loop turn.
 ///
-/// The write source watches a `dup()` of the socket, made only while writes are wanted.
-/// libdispatch on Linux multiplexes the read and write sources of one fd onto a single epoll
-/// registration, and suspending the write half can leave the read half disarmed: a resumed read
-/// source then never fires although data is waiting (seen here as tunnels stuck before the
-/// ServerHello). With its own descriptor the write source cannot disturb the read source, and an
-/// idle connection holds no extra descriptor.
+/// Interest is dropped lazily: turning it off costs nothing, and the epoll registration is only
+/// narrowed if an event arrives that nobody wants (an `epoll_ctl` per change would cost a system
+/// call per request). The descriptor is removed from epoll before it is closed, so a reused
+/// number can never be reported to a stale channel.
 ///
-/// Not thread-safe: every call must be made on ``queue``. The event handlers retain the owner until
-/// ``close()``, which breaks that cycle.
+/// Not thread-safe: every call must be made on ``loop``'s thread. While registered, the loop
+/// retains the channel and its handlers (which may retain the owner) until ``close()``.
 public final class SocketChannel: @unchecked Sendable {
     public let fd: Int32
-    public let queue: DispatchQueue
-    private let readSource: DispatchSourceRead
-    private var writeSource: DispatchSourceWrite?
+    public let loop: EventLoop
     /// What the owner wants to hear about.
     private var readInterest = false
     private var writeInterest = false
-    /// Whether each source is resumed (Dispatch's own state, which must stay balanced).
-    private var readResumed = false
-    private var writeResumed = false
-    private var onReadable: (@Sendable () -> Void)?
-    private var onWritable: (@Sendable () -> Void)?
+    /// The events epoll watches for this descriptor (0 with `token == 0`: not registered).
+    private var watched: UInt32 = 0
+    private var token: UInt64 = 0
+    private var onReadable: (() -> Void)?
+    private var onWritable: (() -> Void)?
     public private(set) var isClosed = false
+    /// Whether ``close()`` closes the descriptor (false: a shared listening socket).
+    private let ownsDescriptor: Bool
+    /// Registered with `EPOLLEXCLUSIVE` (which epoll cannot modify: re-added instead).
+    private let exclusive: Bool
+
+    private static let inEvent = tg_epollin()
+    private static let outEvent = tg_epollout()
+    private static let errorEvents = tg_epollerr_hup()
+    private static let exclusiveFlag = tg_epollexclusive()
 
     /// Takes ownership of `fd` (already non-blocking). Reads and writes start unwatched.
-    public init(fd: Int32, queue: DispatchQueue) {
+    ///
+    /// A listening socket shared by several loops uses `ownsDescriptor: false` (its owner closes
+    /// it once every loop has let go) and `exclusive: true` (one loop woken per connection).
+    public init(fd: Int32, loop: EventLoop, ownsDescriptor: Bool = true, exclusive: Bool = false) {
         self.fd = fd
-        self.queue = queue
-        self.readSource = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-        readSource.setCancelHandler { Posix.close(fd) }
+        self.loop = loop
+        self.ownsDescriptor = ownsDescriptor
+        self.exclusive = exclusive
     }
 
-    /// Sets the callbacks. They run on ``queue`` and may retain the owner (until ``close()``).
-    public func setHandlers(readable: @escaping @Sendable () -> Void, writable: @escaping @Sendable () -> Void) {
+    /// Sets the callbacks. They run on the loop thread and may retain the owner (until ``close()``).
+    public func setHandlers(readable: @escaping () -> Void, writable: @escaping () -> Void) {
         onReadable = readable
         onWritable = writable
-        // Suspending and resuming a source costs Dispatch a re-registration, so read interest is
-        // dropped lazily: the source stays resumed until it fires while nobody is interested.
-        readSource.setEventHandler { [unowned self] in
-            if readInterest { onReadable?() } else if readResumed { readResumed = false; readSource.suspend() }
-        }
     }
 
     /// Whether the readable callback should fire. Idempotent and cheap.
     public func wantReads(_ on: Bool) {
         guard !isClosed else { return }
         readInterest = on
-        if on && !readResumed { readResumed = true; readSource.resume() }
+        if on && watched & Self.inEvent == 0 { watch(watched | Self.inEvent) }
     }
 
-    /// Whether the writable callback should fire. Idempotent.
+    /// Whether the writable callback should fire. Idempotent and cheap.
     public func wantWrites(_ on: Bool) {
         guard !isClosed else { return }
         writeInterest = on
-        if on {
-            guard let source = writeSource ?? makeWriteSource() else {
-                // No descriptor for a watcher: poll instead (rare; the process is at its fd limit).
-                queue.asyncAfter(deadline: .now() + .milliseconds(10)) { [weak self] in
-                    guard let self, !isClosed, writeInterest else { return }
-                    onWritable?()
-                }
-                return
-            }
-            if !writeResumed { writeResumed = true; source.resume() }
-        }
-    }
-
-    /// Stops watching writability and gives back the write watcher's descriptor (for example
-    /// once a non-blocking connect has completed).
-    public func releaseWriteWatcher() {
-        writeInterest = false
-        guard let source = writeSource else { return }
-        writeSource = nil
-        source.setEventHandler(handler: nil)
-        if !writeResumed { source.resume() }
-        writeResumed = false
-        source.cancel()
+        if on && watched & Self.outEvent == 0 { watch(watched | Self.outEvent) }
     }
 
     public var readsWanted: Bool { readInterest }
     public var writesWanted: Bool { writeInterest }
 
-    /// Interest and Dispatch state, for diagnostics.
+    /// Interest and registration state, for diagnostics.
     public var debugState: String {
         var pending: Int32 = 0
         _ = ioctl(fd, UInt(FIONREAD), &pending)
-        return "fd=\(fd) readInterest=\(readInterest) readResumed=\(readResumed) writeInterest=\(writeInterest) writeResumed=\(writeResumed) writeWatcher=\(writeSource != nil) unread=\(pending)"
+        return "fd=\(fd) readInterest=\(readInterest) writeInterest=\(writeInterest) watched=\(watched) registered=\(token != 0) unread=\(pending)"
     }
 
-    /// Stops both sources; each descriptor is closed in its source's cancel handler. Idempotent.
+    /// Stops watching and closes the descriptor. Idempotent.
     public func close() {
         guard !isClosed else { return }
-        releaseWriteWatcher()
         isClosed = true
         readInterest = false
+        writeInterest = false
         onReadable = nil
         onWritable = nil
-        readSource.setEventHandler(handler: nil)
-        // A suspended (or never-resumed) source must be resumed before cancel/release.
-        if !readResumed { readResumed = true; readSource.resume() }
-        readSource.cancel()
+        if token != 0 { loop.unregister(self) }
+        token = 0
+        watched = 0
+        if ownsDescriptor { Posix.close(fd) }
     }
 
-    private func makeWriteSource() -> DispatchSourceWrite? {
-        let watched = fcntl(fd, F_DUPFD_CLOEXEC, 0)
-        guard watched >= 0 else { return nil }
-        let source = DispatchSource.makeWriteSource(fileDescriptor: watched, queue: queue)
-        source.setCancelHandler { Posix.close(watched) }
-        source.setEventHandler { [unowned self] in
-            if writeInterest { onWritable?() } else if writeResumed { writeResumed = false; writeSource?.suspend() }
+    /// Called by the loop with the events epoll reported.
+    func handle(events: UInt32) {
+        let failed = events & Self.errorEvents != 0
+        if readInterest && (failed || events & Self.inEvent != 0) { onReadable?() }
+        if writeInterest && !isClosed && (failed || events & Self.outEvent != 0) { onWritable?() }
+        guard !isClosed else { return }
+        // Narrow the registration to what is still wanted, now that an unwanted event arrived.
+        let wanted = (readInterest ? Self.inEvent : 0) | (writeInterest ? Self.outEvent : 0)
+        if failed && wanted == 0 {
+            // Errors and hang-ups are reported whatever the mask: stop watching until wanted again.
+            loop.unregister(self)
+            token = 0
+            watched = 0
+        } else if events & ~wanted & (Self.inEvent | Self.outEvent) != 0 && wanted != watched {
+            watch(wanted)
         }
-        writeSource = source
-        writeResumed = false
-        return source
+    }
+
+    private func watch(_ events: UInt32) {
+        if token != 0 && exclusive {
+            loop.unregister(self)
+            token = 0
+        }
+        if token == 0 {
+            token = loop.register(self, events: exclusive ? events | Self.exclusiveFlag : events)
+            watched = token == 0 ? 0 : events
+        } else {
+            loop.modify(self, token: token, events: events)
+            watched = events
+        }
     }
 
     deinit {
-        // Closing is the owner's job; a channel dropped without close() still must not trap.
-        if !isClosed { close() }
+        // Closing is the owner's job; a channel dropped without close() still must not leak its fd.
+        if !isClosed && ownsDescriptor { Posix.close(fd) }
     }
 }

@@ -1,12 +1,11 @@
-import Dispatch
 import TLSGateIO
 import TLSGatePolicy
 
 /// A session that can be asked to wind down (shutdown, drain).
 protocol DrainableSession: AnyObject, Sendable {
-    /// Called on the session's queue: close now if idle, else close after the current exchange.
+    /// Called on the session's loop: close now if idle, else close after the current exchange.
     func drain()
-    /// Called on the session's queue: close now (the grace period is over).
+    /// Called on the session's loop: close now (the grace period is over).
     func closeNow()
 }
 
@@ -15,11 +14,11 @@ protocol DrainableSession: AnyObject, Sendable {
 final class ConnectionSlot: @unchecked Sendable {
     let client: IPAddress?
     weak var session: DrainableSession?
-    let queue: DispatchQueue
+    let loop: EventLoop
 
-    init(client: IPAddress?, queue: DispatchQueue) {
+    init(client: IPAddress?, loop: EventLoop) {
         self.client = client
-        self.queue = queue
+        self.loop = loop
     }
 }
 
@@ -58,19 +57,19 @@ final class ConnectionRegistry: @unchecked Sendable {
         }
     }
 
-    /// Closes every open session (on its own queue).
+    /// Closes every open session (on its own loop).
     func closeAll() {
         let all = lock.withLock { Array(slots.values) }
         for slot in all {
-            slot.queue.async { slot.session?.closeNow() }
+            slot.loop.execute { slot.session?.closeNow() }
         }
     }
 
-    /// Asks every open session to drain (on its own queue).
+    /// Asks every open session to drain (on its own loop).
     func drainAll() {
         let all = lock.withLock { Array(slots.values) }
         for slot in all {
-            slot.queue.async { slot.session?.drain() }
+            slot.loop.execute { slot.session?.drain() }
         }
     }
 }

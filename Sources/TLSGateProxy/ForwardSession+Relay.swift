@@ -248,7 +248,12 @@ extension ForwardSession {
         }()
         let keepClient = ex.head.keepAlive && (ex.responseHead?.keepAlive ?? false) && framingOK && !clientEOF && !draining
         let keepUpstream = (ex.responseHead?.keepAlive ?? false) && framingOK && !(upstream?.eof ?? true)
-        if keepUpstream { upstreamIdle = true } else { dropUpstream(sendCloseNotify: true) }
+        if keepUpstream {
+            upstreamIdle = true
+            releaseUpstreamSlot()
+        } else {
+            dropUpstream(sendCloseNotify: true)
+        }
         upIn.clear()
         upIn.releaseIfEmpty()
         guard keepClient else {

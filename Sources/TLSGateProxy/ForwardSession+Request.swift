@@ -90,6 +90,10 @@ extension ForwardSession {
         trackRequestBody()
 
         if let up = upstream, up.host == host, up.port == port, !up.eof, !up.channel.isClosed {
+            guard acquireUpstreamSlot(host) else {
+                refuseUpstreamBusy(host)
+                return
+            }
             exchange?.reusedUpstream = true
             startExchange()
         } else {
@@ -128,7 +132,7 @@ extension ForwardSession {
     func handOffToTunnel(_ head: HTTPRequestHead, headBytes: Int) {
         phase = .handedOff
         releaseUpstream()
-        let tunnel = TunnelSession(env: env, queue: queue, client: client, clientAddress: clientAddress,
+        let tunnel = TunnelSession(env: env, loop: loop, client: client, clientAddress: clientAddress,
                                    leftover: clientIn, timer: timer, onClose: onClose)
         timer = nil
         slot?.session = tunnel

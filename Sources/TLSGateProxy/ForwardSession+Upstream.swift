@@ -10,16 +10,13 @@ extension ForwardSession {
     // MARK: - Upstream connection
 
     func connectUpstream(host: String, port: Int) {
-        guard env.upstreamSlots.acquire(host, limit: env.settings.maxUpstreamPerHost) else {
-            exchange?.decision = .deny
-            failExchange(status: 503, code: "upstream_busy", violation: nil,
-                         message: "\(host) already has \(env.settings.maxUpstreamPerHost) upstream connections (limits.max_upstream_per_host)")
+        guard acquireUpstreamSlot(host) else {
+            refuseUpstreamBusy(host)
             return
         }
-        upstreamSlotHost = host
         phase = .connecting
         timer.arm(after: env.settings.connectTimeout)
-        let connector = UpstreamConnector(queue: queue, host: host, port: port, settings: env.settings) { [self] result in
+        let connector = UpstreamConnector(loop: loop, host: host, port: port, settings: env.settings) { [self] result in
             self.connector = nil
             guard phase == .connecting else {
                 if case .success(let connected) = result { connected.channel.close() }
@@ -145,12 +142,7 @@ extension ForwardSession {
         }
         upstream = nil
         upstreamIdle = false
-        // An idle pooled connection does not count against limits.max_upstream_per_host: the
-        // slot is taken again when a request picks the connection up.
-        if let host = upstreamSlotHost {
-            upstreamSlotHost = nil
-            env.upstreamSlots.release(host)
-        }
+        releaseUpstreamSlot()
         upIn.clear()
         upIn.releaseIfEmpty()
     }
@@ -158,15 +150,14 @@ extension ForwardSession {
     /// Takes a pooled connection for `host:port`, if one is idle.
     func adoptPooledUpstream(host: String, port: Int) -> Bool {
         let key = UpstreamPool.Key(host: host, port: port, environment: ObjectIdentifier(env))
-        guard let pool, pool.hasIdle(key), env.upstreamSlots.acquire(host, limit: env.settings.maxUpstreamPerHost) else { return false }
+        guard let pool, pool.hasIdle(key), acquireUpstreamSlot(host) else { return false }
         guard let link = pool.take(key) else {
-            env.upstreamSlots.release(host)
+            releaseUpstreamSlot()
             return false
         }
         link.channel.setHandlers(readable: { [self] in upstreamReadableEvent() },
                                  writable: { [self] in upstreamWritableEvent() })
         upstream = link
-        upstreamSlotHost = link.host
         return true
     }
 
@@ -177,9 +168,36 @@ extension ForwardSession {
         upPending.removeAll()
         upIn.clear()
         upIn.releaseIfEmpty()
+        releaseUpstreamSlot()
+    }
+
+    // MARK: - Per-host upstream slots (limits.max_upstream_per_host)
+
+    /// An idle upstream connection (kept by this session between requests, or pooled) does not
+    /// count against `limits.max_upstream_per_host`: its slot is given back when an exchange ends
+    /// and taken again when a request uses the connection. Otherwise a client that closes right
+    /// after its response would still hold the slot when its next connection (served by another
+    /// loop) asks for one.
+    func releaseUpstreamSlot() {
         if let host = upstreamSlotHost {
             upstreamSlotHost = nil
             env.upstreamSlots.release(host)
         }
+    }
+
+    /// Answers 503 `upstream_busy`: `host` is at `limits.max_upstream_per_host`.
+    func refuseUpstreamBusy(_ host: String) {
+        exchange?.decision = .deny
+        failExchange(status: 503, code: "upstream_busy", violation: nil,
+                     message: "\(host) already has \(env.settings.maxUpstreamPerHost) upstream connections (limits.max_upstream_per_host)")
+    }
+
+    /// Takes a slot for `host` for the coming exchange; false when the host is at its limit.
+    func acquireUpstreamSlot(_ host: String) -> Bool {
+        if upstreamSlotHost == host { return true }
+        releaseUpstreamSlot()
+        guard env.upstreamSlots.acquire(host, limit: env.settings.maxUpstreamPerHost) else { return false }
+        upstreamSlotHost = host
+        return true
     }
 }

@@ -10,7 +10,7 @@ import TLSGateTLS
 /// A client connection to the proxy: reads request heads, forwards absolute-form requests over
 /// TLS (re-origination), and hands CONNECT requests to a ``TunnelSession``.
 ///
-/// Everything runs on the session's serial queue. I/O is driven by ``pump()``, which makes all the
+/// Everything runs on the session's event loop. I/O is driven by ``pump()``, which makes all the
 /// progress it can in every direction, remembering which side last reported would-block, and then
 /// sets read/write interest so the event sources wake it again. Backpressure falls out of that:
 /// a side is only read while the buffer it fills has room.
@@ -32,7 +32,7 @@ final class ForwardSession: DrainableSession, @unchecked Sendable {
     var env: ProxyEnvironment
     /// The server's configuration now, for requests after a reload (nil: keep `env`).
     let currentEnvironment: (@Sendable () -> ProxyEnvironment)?
-    let queue: DispatchQueue
+    let loop: EventLoop
     let client: SocketChannel
     let clientAddress: SocketAddress
     /// The server's record of this connection (nil for a refused connection).
@@ -70,14 +70,14 @@ final class ForwardSession: DrainableSession, @unchecked Sendable {
     /// Work done per wake-up before yielding the thread to other sessions.
     static let pumpRounds = 64
 
-    init(env: ProxyEnvironment, queue: DispatchQueue, fd: Int32, clientAddress: SocketAddress,
+    init(env: ProxyEnvironment, loop: EventLoop, fd: Int32, clientAddress: SocketAddress,
          slot: ConnectionSlot?, pool: UpstreamPool?, currentEnvironment: (@Sendable () -> ProxyEnvironment)? = nil,
          onClose: @escaping @Sendable () -> Void) {
         self.pool = pool
         self.currentEnvironment = currentEnvironment
         self.env = env
-        self.queue = queue
-        self.client = SocketChannel(fd: fd, queue: queue)
+        self.loop = loop
+        self.client = SocketChannel(fd: fd, loop: loop)
         self.clientAddress = clientAddress
         self.slot = slot
         self.onClose = onClose
@@ -86,10 +86,10 @@ final class ForwardSession: DrainableSession, @unchecked Sendable {
         self.headParser = HTTPHeadParser(maxHeadBytes: env.settings.maxRequestHeadBytes)
     }
 
-    /// Starts serving; call on ``queue``.
+    /// Starts serving; call on ``loop``.
     func start() {
         try? Posix.setOption(client.fd, level: Int32(IPPROTO_TCP), name: TCP_NODELAY, value: 1)
-        timer = SessionTimer(queue: queue) { [self] in timerFired(); pump() }
+        timer = SessionTimer(loop: loop) { [self] in timerFired(); pump() }
         client.setHandlers(readable: { [self] in clientReadable = true; pump() },
                            writable: { [self] in clientWritable = true; pump() })
         timer.arm(after: env.settings.requestHeadTimeout)
@@ -99,7 +99,7 @@ final class ForwardSession: DrainableSession, @unchecked Sendable {
 
     /// Serves a connection that was not admitted: the error response, then a graceful close.
     func startRejected(status: Int, code: String, message: String) {
-        timer = SessionTimer(queue: queue) { [self] in timerFired(); pump() }
+        timer = SessionTimer(loop: loop) { [self] in timerFired(); pump() }
         client.setHandlers(readable: { [self] in clientReadable = true; pump() },
                            writable: { [self] in clientWritable = true; pump() })
         respondError(status: status, code: code, message: message)
@@ -125,7 +125,7 @@ final class ForwardSession: DrainableSession, @unchecked Sendable {
             guard rounds < Self.pumpRounds else {
                 // Still busy: let other sessions run, then continue. The readiness flags say
                 // "ready", so no event source would wake us if we just returned.
-                queue.async { [self] in pump() }
+                loop.execute { [self] in pump() }
                 break
             }
             rounds += 1

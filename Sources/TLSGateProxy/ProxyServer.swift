@@ -8,24 +8,23 @@ import TLSGateIO
 import TLSGatePolicy
 
 /// The listening proxy: admits client connections (allowlist, limits) and gives each a session
-/// on one of the event-loop queues (one per core).
+/// on the event loop that accepted it (one loop per core).
 public final class ProxyServer: @unchecked Sendable {
     private let listener: Listener
-    private let acceptQueue = DispatchQueue(label: "tlsgate.accept")
     private let environmentLock = Lock()
     private var environment: ProxyEnvironment
     private let registry = ConnectionRegistry()
-    /// One serial queue per core: sessions are spread over them, and a busy loop queue drains
-    /// many sessions' events per thread wake-up instead of handing each event to a new thread.
-    private let loops: [DispatchQueue]
-    /// Idle upstream connections, one pool per loop (sources are bound to their queue).
-    private let pools: [UpstreamPool]
-    private var nextLoop = 0
+    /// One event loop (thread) per core. All loops watch the listening socket; the loop that
+    /// accepts a connection serves it, and a busy loop handles many sessions' events per wake-up.
+    private let loops: [EventLoop]
+    /// Idle upstream connections, one pool per loop (a connection is registered with its loop).
+    private let pools: [ObjectIdentifier: UpstreamPool]
+    /// Guards `draining`, the log rate limits and `peakSinceTrim` (touched by every loop).
     private let stateLock = Lock()
     private var draining = false
     private var lastRejectLog: UInt64 = 0
     private var lastAcceptErrorLog: UInt64 = 0
-    /// Most connections open since the heap was last trimmed (accept queue only).
+    /// Most connections open since the heap was last trimmed.
     private var peakSinceTrim = 0
     private var housekeeping: DispatchSourceTimer?
 
@@ -37,22 +36,26 @@ public final class ProxyServer: @unchecked Sendable {
         self.environment = environment
         var cores = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         if let text = getenv("TLSGATE_LOOPS").map({ String(cString: $0) }), let n = Int(text), (1...256).contains(n) { cores = n }
-        self.loops = (0..<cores).map { DispatchQueue(label: "tlsgate.loop.\($0)", target: .global()) }
-        self.pools = loops.map { UpstreamPool(queue: $0) }
-        self.listener = try Listener(address: address, queue: acceptQueue)
+        var loops: [EventLoop] = []
+        for index in 0..<cores { loops.append(try EventLoop(name: "tlsgate.loop.\(index)")) }
+        self.loops = loops
+        self.pools = Dictionary(uniqueKeysWithValues: loops.map { (ObjectIdentifier($0), UpstreamPool(loop: $0)) })
+        self.listener = try Listener(address: address, loops: loops)
     }
 
     /// Starts accepting connections.
     public func start() {
-        listener.start(onAccept: { [self] fd, address in
-            accept(fd, address)
+        listener.start(onAccept: { [self] fd, address, loop in
+            accept(fd, address, on: loop)
         }, onError: { [self] error in
-            // Runs on the accept queue; at most one line a second (EMFILE can repeat).
+            // At most one line a second (EMFILE can repeat, on every loop).
             let now = monotonicNanos()
-            if now &- lastAcceptErrorLog > 1_000_000_000 {
+            let log = stateLock.withLock {
+                guard now &- lastAcceptErrorLog > 1_000_000_000 else { return false }
                 lastAcceptErrorLog = now
-                currentEnvironment.logger.error("accept failed; pausing accepts briefly", metadata: ["error": "\(error)"])
+                return true
             }
+            if log { currentEnvironment.logger.error("accept failed; pausing accepts briefly", metadata: ["error": "\(error)"]) }
         })
         startHousekeeping()
     }
@@ -60,14 +63,16 @@ public final class ProxyServer: @unchecked Sendable {
     /// Every 15 s: after a load peak has passed, give freed heap back to the OS (glibc keeps it
     /// otherwise, and RSS would stay at the peak).
     private func startHousekeeping() {
-        let timer = DispatchSource.makeTimerSource(queue: acceptQueue)
+        let timer = DispatchSource.makeTimerSource(queue: .global(qos: .utility))
         timer.schedule(deadline: .now() + 15, repeating: 15, leeway: .seconds(1))
         timer.setEventHandler { [unowned self] in
             let open = registry.count
-            if peakSinceTrim >= 64 && open <= peakSinceTrim / 2 {
-                _ = tg_malloc_trim()
+            let trim = stateLock.withLock {
+                guard peakSinceTrim >= 64 && open <= peakSinceTrim / 2 else { return false }
                 peakSinceTrim = open
+                return true
             }
+            if trim { _ = tg_malloc_trim() }
         }
         timer.resume()
         housekeeping = timer
@@ -99,55 +104,58 @@ public final class ProxyServer: @unchecked Sendable {
         registry.closeAll()
     }
 
-    private func accept(_ fd: Int32, _ address: SocketAddress) {
+    /// Admits (or refuses) a connection accepted by `loop`, which will serve it. Runs on `loop`.
+    private func accept(_ fd: Int32, _ address: SocketAddress, on loop: EventLoop) {
         let env = currentEnvironment
-        let loopIndex = nextLoop % loops.count   // accept() runs on the serial accept queue
-        nextLoop &+= 1
-        let queue = loops[loopIndex]
         let ip = IPAddress(bytes: address.ipBytes)
-        let slot = ConnectionSlot(client: ip, queue: queue)
+        let slot = ConnectionSlot(client: ip, loop: loop)
         let settings = env.settings
 
         if !settings.allowClients.isEmpty, !(ip.map { ip in settings.allowClients.contains { $0.contains(ip) } } ?? false) {
-            reject(fd, address, env: env, queue: queue, status: 403, code: .clientNotAllowed, reason: "not_allowed",
+            reject(fd, address, env: env, loop: loop, status: 403, code: .clientNotAllowed, reason: "not_allowed",
                    message: "client \(address.ipString) is not in allow_clients")
             return
         }
         if isDraining {
-            reject(fd, address, env: env, queue: queue, status: 503, code: nil, reason: "draining", message: "tlsgate is shutting down")
+            reject(fd, address, env: env, loop: loop, status: 503, code: nil, reason: "draining", message: "tlsgate is shutting down")
             return
         }
         switch registry.admit(slot, maxTotal: settings.maxConnections, maxPerClient: settings.maxConnectionsPerClient) {
         case .admitted:
             break
         case .overTotal:
-            reject(fd, address, env: env, queue: queue, status: 503, code: nil, reason: "max_connections",
+            reject(fd, address, env: env, loop: loop, status: 503, code: nil, reason: "max_connections",
                    message: "too many connections (limits.max_connections = \(settings.maxConnections))")
             return
         case .overPerClient:
-            reject(fd, address, env: env, queue: queue, status: 503, code: nil, reason: "per_client",
+            reject(fd, address, env: env, loop: loop, status: 503, code: nil, reason: "per_client",
                    message: "too many connections from \(address.ipString) (limits.max_connections_per_client = \(settings.maxConnectionsPerClient))")
             return
         }
         let registry = self.registry
-        let session = ForwardSession(env: env, queue: queue, fd: fd, clientAddress: address, slot: slot,
-                                     pool: pools[loopIndex],
+        let session = ForwardSession(env: env, loop: loop, fd: fd, clientAddress: address, slot: slot,
+                                     pool: pools[ObjectIdentifier(loop)],
                                      currentEnvironment: { [unowned self] in currentEnvironment }) {
             registry.remove(slot)
         }
         slot.session = session
-        peakSinceTrim = max(peakSinceTrim, registry.count)
+        let open = registry.count
+        stateLock.withLock { peakSinceTrim = max(peakSinceTrim, open) }
         env.metrics.connectionOpened(mode: "forward")
-        queue.async { session.start() }
+        session.start()
     }
 
     /// Answers a connection that is not admitted with an error, logs it (rate-limited) and
     /// audits it, then closes it gracefully.
-    private func reject(_ fd: Int32, _ address: SocketAddress, env: ProxyEnvironment, queue: DispatchQueue,
+    private func reject(_ fd: Int32, _ address: SocketAddress, env: ProxyEnvironment, loop: EventLoop,
                         status: Int, code: ViolationCode?, reason: String, message: String) {
         let now = monotonicNanos()
-        if now &- lastRejectLog > 1_000_000_000 {
+        let log = stateLock.withLock {
+            guard now &- lastRejectLog > 1_000_000_000 else { return false }
             lastRejectLog = now
+            return true
+        }
+        if log {
             env.logger.warning("connection refused", metadata: ["client": "\(address)", "reason": "\(message)"])
         }
         var record = AuditRecord(event: .request, mode: .forward)
@@ -159,9 +167,7 @@ public final class ProxyServer: @unchecked Sendable {
         env.audit.write(record)
         env.metrics.rejectedConnection(reason: reason)
         if let code { env.metrics.violation(code.rawValue) }
-        let session = ForwardSession(env: env, queue: queue, fd: fd, clientAddress: address, slot: nil, pool: nil) {}
-        queue.async {
-            session.startRejected(status: status, code: code?.rawValue ?? "connection_limit", message: message)
-        }
+        let session = ForwardSession(env: env, loop: loop, fd: fd, clientAddress: address, slot: nil, pool: nil) {}
+        session.startRejected(status: status, code: code?.rawValue ?? "connection_limit", message: message)
     }
 }

@@ -21,7 +21,7 @@ final class TunnelSession: DrainableSession, @unchecked Sendable {
     }
 
     let env: ProxyEnvironment
-    let queue: DispatchQueue
+    let loop: EventLoop
     let client: SocketChannel
     let clientAddress: SocketAddress
     let onClose: @Sendable () -> Void
@@ -50,11 +50,11 @@ final class TunnelSession: DrainableSession, @unchecked Sendable {
     /// The upstream host holding one of `limits.max_upstream_per_host` slots, if any.
     var upstreamSlotHost: String?
 
-    init(env: ProxyEnvironment, queue: DispatchQueue, client: SocketChannel, clientAddress: SocketAddress,
+    init(env: ProxyEnvironment, loop: EventLoop, client: SocketChannel, clientAddress: SocketAddress,
          leftover: IOBuffer, timer: SessionTimer?, onClose: @escaping @Sendable () -> Void) {
         self.timer = timer
         self.env = env
-        self.queue = queue
+        self.loop = loop
         self.client = client
         self.clientAddress = clientAddress
         self.onClose = onClose
@@ -71,7 +71,7 @@ final class TunnelSession: DrainableSession, @unchecked Sendable {
         if let timer {
             timer.setHandler { [self] in timerFired(); pump() }
         } else {
-            timer = SessionTimer(queue: queue) { [self] in timerFired(); pump() }
+            timer = SessionTimer(loop: loop) { [self] in timerFired(); pump() }
         }
         client.setHandlers(readable: { [self] in clientReadable = true; pump() },
                            writable: { [self] in clientWritable = true; pump() })
@@ -107,7 +107,7 @@ final class TunnelSession: DrainableSession, @unchecked Sendable {
         upstreamSlotHost = record.host
         phase = .connecting
         timer.arm(after: env.settings.connectTimeout)
-        let connector = UpstreamConnector(queue: queue, host: record.host!, port: authority.port, settings: env.settings) { [self] result in
+        let connector = UpstreamConnector(loop: loop, host: record.host!, port: authority.port, settings: env.settings) { [self] result in
             self.connector = nil
             guard phase == .connecting else {
                 if case .success(let connected) = result { connected.channel.close() }
@@ -181,7 +181,7 @@ final class TunnelSession: DrainableSession, @unchecked Sendable {
         while progress {
             guard rounds < ForwardSession.pumpRounds else {
                 // Still busy: yield to other sessions, then continue (no event would wake us).
-                queue.async { [self] in pump() }
+                loop.execute { [self] in pump() }
                 break
             }
             rounds += 1

@@ -21,11 +21,11 @@ enum ConnectFailure: Error {
     case unreachable(String)
 }
 
-/// Resolves (override map, else DNS off-queue), filters addresses through policy, and connects
+/// Resolves (override map, else DNS off the loop), filters addresses through policy, and connects
 /// non-blocking to each candidate in turn. The session owns the overall timeout and calls
 /// ``cancel()`` when it expires; callbacks after that are suppressed.
 final class UpstreamConnector: @unchecked Sendable {
-    private let queue: DispatchQueue
+    private let loop: EventLoop
     private let host: String
     private let port: Int
     private let settings: ProxySettings
@@ -36,9 +36,9 @@ final class UpstreamConnector: @unchecked Sendable {
     private var lastError = ""
     private var inFlight: SocketChannel?
 
-    init(queue: DispatchQueue, host: String, port: Int, settings: ProxySettings,
+    init(loop: EventLoop, host: String, port: Int, settings: ProxySettings,
          completion: @escaping (Result<ConnectedUpstream, ConnectFailure>) -> Void) {
-        self.queue = queue
+        self.loop = loop
         self.host = host
         self.port = port
         self.settings = settings
@@ -53,7 +53,7 @@ final class UpstreamConnector: @unchecked Sendable {
             targetPort = override.port ?? port
             viaOverride = true
         }
-        Resolver.resolve(host: targetHost, port: targetPort, on: queue) { [self] result in
+        Resolver.resolve(host: targetHost, port: targetPort, on: loop) { [self] result in
             guard completion != nil else { return }
             switch result {
             case .failure(let failure):
@@ -111,7 +111,7 @@ final class UpstreamConnector: @unchecked Sendable {
             return
         }
         try? Posix.setOption(fd, level: Int32(IPPROTO_TCP), name: TCP_NODELAY, value: 1)
-        let channel = SocketChannel(fd: fd, queue: queue)
+        let channel = SocketChannel(fd: fd, loop: loop)
         do {
             switch try Posix.connect(fd, address) {
             case .processed:
@@ -122,7 +122,7 @@ final class UpstreamConnector: @unchecked Sendable {
             case .wouldBlock:
                 inFlight = channel
                 channel.setHandlers(readable: {}, writable: { [self] in
-                    channel.releaseWriteWatcher()
+                    channel.wantWrites(false)
                     inFlight = nil
                     connectFinished(channel, address)
                 })

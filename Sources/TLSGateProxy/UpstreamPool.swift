@@ -1,13 +1,12 @@
-import Dispatch
 import TLSGateIO
 import TLSGateTLS
 
 /// Idle upstream TLS connections kept for the next request, across client connections.
 ///
 /// Most tools open a new connection per process, so reusing the upstream side is where a local
-/// proxy saves the TLS handshake. There is one pool per event loop: a connection's Dispatch
-/// sources are bound to its loop's queue, so it can only be reused there, and the pool needs no
-/// lock (every call is made on that queue).
+/// proxy saves the TLS handshake. There is one pool per event loop: a connection is registered
+/// with its loop's epoll, so it can only be reused there, and the pool needs no lock (every call
+/// is made on that loop).
 ///
 /// A connection is keyed by host, port and the environment it was made under (policy, CA bundle
 /// and TLS profile), so a reload never hands out a connection verified under the old settings.
@@ -24,17 +23,17 @@ final class UpstreamPool: @unchecked Sendable {
         let since: UInt64
     }
 
-    let queue: DispatchQueue
+    let loop: EventLoop
     /// Most idle connections kept per key.
     let maxIdlePerKey: Int
     /// Seconds an idle connection is kept.
     let idleTimeout: Double
     private var idle: [Key: [Idle]] = [:]
-    private var sweeper: DispatchSourceTimer?
+    private var sweeper: LoopTimer?
     private(set) var reuses = 0
 
-    init(queue: DispatchQueue, maxIdlePerKey: Int = 32, idleTimeout: Double = 30) {
-        self.queue = queue
+    init(loop: EventLoop, maxIdlePerKey: Int = 32, idleTimeout: Double = 30) {
+        self.loop = loop
         self.maxIdlePerKey = maxIdlePerKey
         self.idleTimeout = idleTimeout
     }
@@ -95,13 +94,15 @@ final class UpstreamPool: @unchecked Sendable {
     }
 
     private func startSweeper() {
-        guard sweeper == nil else { return }
-        let timer = DispatchSource.makeTimerSource(queue: queue)
         let period = max(1, min(5, idleTimeout / 2))
-        timer.schedule(deadline: .now() + period, repeating: period, leeway: .milliseconds(200))
-        timer.setEventHandler { [unowned self] in sweep() }
-        timer.resume()
+        let timer = sweeper ?? LoopTimer(loop: loop) {}
         sweeper = timer
+        guard timer.deadline == .max else { return }   // already armed
+        timer.setHandler { [unowned self, unowned timer] in
+            sweep()
+            if !idle.isEmpty { timer.schedule(after: period) }
+        }
+        timer.schedule(after: period)
     }
 
     /// Closes connections idle longer than `idleTimeout`.

@@ -6,24 +6,8 @@ import Testing
 /// Real TCP sockets on 127.0.0.1: the syscall layer and the Dispatch channel lifecycle.
 @Suite struct LoopbackSocketTests {
     /// A connected pair of non-blocking sockets (client, accepted server side).
-    func connectedPair() throws -> (Int32, Int32, Int32) {
-        let listener = try Posix.socket(domain: AF_INET)
-        try Posix.bind(listener, SocketAddress(ip: "127.0.0.1", port: 0)!)
-        try Posix.listen(listener, backlog: 8)
-        let bound = try Posix.localAddress(listener)
-        let client = try Posix.socket(domain: AF_INET)
-        _ = try Posix.connect(client, bound)
-        var accepted: Int32 = -1
-        for _ in 0..<200 {
-            if case .processed(let (fd, _)) = try Posix.accept(listener) { accepted = fd; break }
-            usleep(5_000)
-        }
-        #expect(accepted >= 0)
-        return (listener, client, accepted)
-    }
-
     @Test func wouldBlockIsAValueNotAnError() throws {
-        let (listener, client, server) = try connectedPair()
+        let (listener, client, server) = try loopbackPair()
         defer { Posix.close(listener); Posix.close(client); Posix.close(server) }
         var byte: UInt8 = 0
         #expect(try Posix.read(server, &byte, 1) == .wouldBlock)
@@ -48,7 +32,7 @@ import Testing
 
     @Test func sendToAClosedPeerThrowsInsteadOfSIGPIPE() throws {
         signal(SIGPIPE, SIG_IGN)
-        let (listener, client, server) = try connectedPair()
+        let (listener, client, server) = try loopbackPair()
         defer { Posix.close(listener); Posix.close(client) }
         Posix.close(server)
         let chunk = [UInt8](repeating: 7, count: 65536)
@@ -66,43 +50,18 @@ import Testing
         #expect(failed)
     }
 
-    @Test func channelClosesItsDescriptorOnlyAfterBothSourcesCancel() async throws {
-        let (listener, client, server) = try connectedPair()
-        defer { Posix.close(listener); Posix.close(client) }
-        let queue = DispatchQueue(label: "test.channel")
-        // A channel that never resumed either source, and one with reads suspended: close()
-        // must not trap and must close the descriptor.
-        let channel = SocketChannel(fd: server, queue: queue)
-        queue.sync {
-            channel.setHandlers(readable: {}, writable: {})
-            channel.wantReads(true)
-            channel.wantReads(false)
-            channel.close()
-            channel.close()   // idempotent
-        }
-        // The peer sees end of stream once the descriptor is really closed (checking the fd number
-        // itself would race with other tests reusing it).
-        var byte: UInt8 = 0
-        var result: IOResult<Int> = .wouldBlock
-        for _ in 0..<400 {
-            result = try Posix.read(client, &byte, 1)
-            if result != .wouldBlock { break }
-            try await Task.sleep(nanoseconds: 5_000_000)
-        }
-        #expect(result == .processed(0))
-    }
-
     @Test func resolverAnswersNumericAddressesWithoutALookup() async throws {
-        let queue = DispatchQueue(label: "test.resolver")
+        let loop = try EventLoop(name: "test.resolver")
+        defer { loop.stop() }
         let result: Result<[SocketAddress], Resolver.Failure> = await withCheckedContinuation { continuation in
-            Resolver.resolve(host: "127.0.0.1", port: 443, on: queue) { continuation.resume(returning: $0) }
+            loop.execute { Resolver.resolve(host: "127.0.0.1", port: 443, on: loop) { continuation.resume(returning: $0) } }
         }
         let addresses = try result.get()
         #expect(addresses.map(\.description) == ["127.0.0.1:443"])
     }
 
     @Test func spliceMovesBytesThroughAPipe() throws {
-        let (listener, client, server) = try connectedPair()
+        let (listener, client, server) = try loopbackPair()
         defer { Posix.close(listener); Posix.close(client); Posix.close(server) }
         let pipe = try SplicePipe()
         let payload = [UInt8](0...255)

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Testing
+import TLSGateIO
 @testable import TLSGateProxy
 import TLSGatePolicy
 
@@ -36,15 +37,16 @@ import TLSGatePolicy
         #expect(slots.acquire("c.example", limit: 0) && slots.acquire("c.example", limit: 0), "0 = no cap")
     }
 
-    @Test func registryAdmitsWithinTotalAndPerClientLimits() {
+    @Test func registryAdmitsWithinTotalAndPerClientLimits() throws {
         let registry = ConnectionRegistry()
-        let queue = DispatchQueue(label: "test")
+        let loop = try EventLoop(name: "test")
+        defer { loop.stop() }
         let one = IPAddress(parsing: "127.0.0.1")
         let two = IPAddress(parsing: "127.0.0.2")
-        let a = ConnectionSlot(client: one, queue: queue)
-        let b = ConnectionSlot(client: one, queue: queue)
-        let c = ConnectionSlot(client: two, queue: queue)
-        let d = ConnectionSlot(client: two, queue: queue)
+        let a = ConnectionSlot(client: one, loop: loop)
+        let b = ConnectionSlot(client: one, loop: loop)
+        let c = ConnectionSlot(client: two, loop: loop)
+        let d = ConnectionSlot(client: two, loop: loop)
         #expect(registry.admit(a, maxTotal: 3, maxPerClient: 1) == .admitted)
         #expect(registry.admit(b, maxTotal: 3, maxPerClient: 1) == .overPerClient)
         #expect(registry.admit(c, maxTotal: 3, maxPerClient: 2) == .admitted)

@@ -67,6 +67,24 @@ ssize_t tg_send2(int fd, const void *a, size_t alen, const void *b, size_t blen)
 ssize_t tg_send(int fd, const void *buf, size_t len);
 
 
+// ---- epoll / eventfd: the event loops' readiness and wake-up primitives. ----
+
+/// epoll_create1(EPOLL_CLOEXEC).
+int tg_epoll_create(void);
+/// epoll_ctl(2) with the event mask and a 64-bit token; op is 1 add, 2 modify, 3 delete.
+int tg_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t token);
+/// epoll_wait(2) into parallel arrays (struct epoll_event is packed on x86-64, which Swift
+/// imports badly): events[i] and tokens[i] for i < the return value.
+int tg_epoll_wait(int epfd, uint32_t *events, uint64_t *tokens, int max, int timeout_ms);
+/// EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP, EPOLLRDHUP are enum members glibc defines as macros too.
+uint32_t tg_epollin(void);
+uint32_t tg_epollout(void);
+uint32_t tg_epollerr_hup(void);
+/// EPOLLEXCLUSIVE: of the loops watching one listening socket, wake one per connection.
+uint32_t tg_epollexclusive(void);
+/// eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC).
+int tg_eventfd(void);
+
 /// malloc_trim(3) (malloc.h is not part of Swift's Glibc module): give freed heap back to the OS.
 int tg_malloc_trim(void);
 

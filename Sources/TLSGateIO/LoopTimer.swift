@@ -1,0 +1,87 @@
+/// A timer on an ``EventLoop``: fires its handler on the loop thread at a deadline.
+///
+/// Re-scheduling only records a new deadline (a heap push); entries left behind by earlier
+/// deadlines are skipped when they come due. Used on its loop's thread only.
+public final class LoopTimer {
+    unowned let loop: EventLoop
+    private var handler: (() -> Void)?
+    /// When the timer fires (``EventLoop/now()`` nanoseconds); `.max` = not armed.
+    public internal(set) var deadline: UInt64 = .max
+
+    public init(loop: EventLoop, handler: @escaping () -> Void) {
+        self.loop = loop
+        self.handler = handler
+    }
+
+    /// Replaces what firing does.
+    public func setHandler(_ handler: @escaping () -> Void) {
+        self.handler = handler
+    }
+
+    /// Fires at `deadline` (replacing any earlier setting).
+    public func schedule(at deadline: UInt64) {
+        guard handler != nil else { return }
+        self.deadline = deadline
+        loop.add(self, at: deadline)
+    }
+
+    /// Fires `seconds` from now.
+    public func schedule(after seconds: Double) {
+        schedule(at: EventLoop.now() &+ UInt64(max(0, seconds) * 1e9))
+    }
+
+    /// Not armed any more (may be armed again).
+    public func disarm() {
+        deadline = .max
+    }
+
+    /// Never fires again; drops the handler (and whatever it retains).
+    public func cancel() {
+        deadline = .max
+        handler = nil
+    }
+
+    func fire() {
+        handler?()
+    }
+}
+
+/// A binary min-heap of (deadline, timer), for one loop's timers.
+struct TimerHeap {
+    private var entries: [(deadline: UInt64, timer: LoopTimer)] = []
+
+    var count: Int { entries.count }
+
+    func peekDeadline() -> UInt64? { entries.first?.deadline }
+
+    mutating func push(_ deadline: UInt64, _ timer: LoopTimer) {
+        entries.append((deadline, timer))
+        var child = entries.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard entries[child].deadline < entries[parent].deadline else { break }
+            entries.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    /// Removes and returns the earliest entry's timer (the heap must not be empty).
+    mutating func pop() -> LoopTimer {
+        let top = entries[0].timer
+        let last = entries.removeLast()
+        if !entries.isEmpty {
+            entries[0] = last
+            var parent = 0
+            while true {
+                let left = 2 * parent + 1, right = left + 1
+                var smallest = parent
+                if left < entries.count, entries[left].deadline < entries[smallest].deadline { smallest = left }
+                if right < entries.count, entries[right].deadline < entries[smallest].deadline { smallest = right }
+                if smallest == parent { break }
+                entries.swapAt(parent, smallest)
+                parent = smallest
+            }
+        }
+        return top
+    }
+}

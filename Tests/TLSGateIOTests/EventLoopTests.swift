@@ -1,0 +1,156 @@
+import Dispatch
+import Glibc
+import Testing
+@testable import TLSGateIO
+
+/// Waits (bounded) until `condition` holds; returns whether it did.
+private func eventually(_ seconds: Double = 5, _ condition: () -> Bool) -> Bool {
+    let end = EventLoop.now() + UInt64(seconds * 1e9)
+    while EventLoop.now() < end {
+        if condition() { return true }
+        usleep(2_000)
+    }
+    return condition()
+}
+
+/// A value shared between the loop thread and the test.
+private final class Shared<T>: @unchecked Sendable {
+    private let lock = Lock()
+    private var value: T
+    init(_ value: T) { self.value = value }
+    func with<R>(_ body: (inout T) -> R) -> R { lock.withLock { body(&value) } }
+    var get: T { with { $0 } }
+}
+
+@Suite("EventLoop and SocketChannel over loopback TCP")
+struct EventLoopTests {
+    @Test func tasksFromOtherThreadsRunOnTheLoopInOrder() throws {
+        let loop = try EventLoop(name: "test.execute")
+        defer { loop.stop() }
+        let seen = Shared<[Int]>([])
+        let onLoop = Shared(true)
+        for i in 0..<100 {
+            loop.execute {
+                if !loop.inLoop { onLoop.with { $0 = false } }
+                seen.with { $0.append(i) }
+            }
+        }
+        #expect(eventually { seen.get.count == 100 })
+        #expect(seen.get == Array(0..<100))
+        #expect(onLoop.get)
+        #expect(loop.sync { loop.inLoop })
+        #expect(!loop.inLoop)
+    }
+
+    @Test func timersFireInDeadlineOrderAndCancelledOnesNever() throws {
+        let loop = try EventLoop(name: "test.timers")
+        defer { loop.stop() }
+        let fired = Shared<[String]>([])
+        loop.sync {
+            loop.schedule(after: 0.06) { fired.with { $0.append("late") } }
+            loop.schedule(after: 0.02) { fired.with { $0.append("early") } }
+            let cancelled = loop.schedule(after: 0.01) { fired.with { $0.append("cancelled") } }
+            cancelled.cancel()
+            // Re-scheduled later: only the newest deadline counts.
+            let moved = loop.schedule(after: 0.001) { fired.with { $0.append("moved") } }
+            moved.schedule(after: 0.04)
+        }
+        #expect(eventually { fired.get.count == 3 })
+        usleep(50_000)
+        #expect(fired.get == ["early", "moved", "late"])
+    }
+
+    @Test func readableFiresOnlyWhileWantedAndCloseClosesTheDescriptor() throws {
+        let (listener, client, server) = try loopbackPair()
+        defer { Posix.close(listener); Posix.close(client) }
+        let loop = try EventLoop(name: "test.channel")
+        defer { loop.stop() }
+        let channel = SocketChannel(fd: server, loop: loop)
+        let received = Shared<[UInt8]>([])
+        loop.sync {
+            channel.setHandlers(readable: {
+                var buffer = [UInt8](repeating: 0, count: 64)
+                // Drain to would-block (level-triggered).
+                while case .processed(let n)? = try? buffer.withUnsafeMutableBytes({ try Posix.read(server, $0.baseAddress!, 64) }), n > 0 {
+                    received.with { $0.append(contentsOf: buffer[0..<n]) }
+                }
+            }, writable: {})
+            channel.wantReads(true)
+        }
+        _ = try [UInt8]([1, 2, 3]).withUnsafeBytes { try Posix.send(client, $0.baseAddress!, 3) }
+        #expect(eventually { received.get == [1, 2, 3] })
+
+        // Interest off: data waits in the socket, the handler does not run.
+        loop.sync { channel.wantReads(false) }
+        _ = try [UInt8]([4]).withUnsafeBytes { try Posix.send(client, $0.baseAddress!, 1) }
+        usleep(50_000)
+        #expect(received.get == [1, 2, 3])
+        // Interest back on: the waiting byte is reported (level-triggered).
+        loop.sync { channel.wantReads(true) }
+        #expect(eventually { received.get == [1, 2, 3, 4] })
+
+        loop.sync {
+            channel.close()
+            channel.close()   // idempotent
+        }
+        var byte: UInt8 = 0
+        var result: IOResult<Int> = .wouldBlock
+        for _ in 0..<400 {
+            result = try Posix.read(client, &byte, 1)
+            if result != .wouldBlock { break }
+            usleep(5_000)
+        }
+        #expect(result == .processed(0), "the peer sees end of stream once the channel closed its descriptor")
+    }
+
+    @Test func aHungUpPeerWithNoInterestDoesNotSpinTheLoop() throws {
+        let (listener, client, server) = try loopbackPair()
+        defer { Posix.close(listener) }
+        let loop = try EventLoop(name: "test.hangup")
+        defer { loop.stop() }
+        let channel = SocketChannel(fd: server, loop: loop)
+        let calls = Shared(0)
+        loop.sync {
+            channel.setHandlers(readable: { calls.with { $0 += 1 } }, writable: {})
+            channel.wantReads(true)
+            channel.wantReads(false)
+        }
+        Posix.close(client)
+        usleep(100_000)
+        // With no interest the handler never ran, and the loop still answers promptly.
+        #expect(calls.get == 0)
+        #expect(loop.sync { true })
+        loop.sync { channel.close() }
+    }
+
+    @Test func aListenerSharedByTwoLoopsServesEveryConnectionOnTheLoopThatAcceptedIt() throws {
+        let loops = [try EventLoop(name: "test.a"), try EventLoop(name: "test.b")]
+        defer { loops.forEach { $0.stop() } }
+        let listener = try Listener(address: SocketAddress(ip: "127.0.0.1", port: 0)!, loops: loops)
+        let accepted = Shared(0)
+        let wrongLoop = Shared(0)
+        listener.start(onAccept: { fd, _, loop in
+            if !loop.inLoop { wrongLoop.with { $0 += 1 } }
+            accepted.with { $0 += 1 }
+            Posix.close(fd)
+        }, onError: { _ in })
+        var clients: [Int32] = []
+        for _ in 0..<40 {
+            let fd = try Posix.socket(domain: AF_INET)
+            _ = try Posix.connect(fd, listener.boundAddress)
+            clients.append(fd)
+        }
+        #expect(eventually { accepted.get == 40 })
+        #expect(wrongLoop.get == 0)
+        clients.forEach(Posix.close)
+        listener.stop()
+        // Once every loop let go, the port is closed: connecting is refused.
+        #expect(eventually {
+            guard let fd = try? Posix.socket(domain: AF_INET) else { return false }
+            defer { Posix.close(fd) }
+            _ = try? Posix.connect(fd, listener.boundAddress)
+            usleep(5_000)
+            return Posix.socketError(fd) == ECONNREFUSED
+        })
+    }
+}
