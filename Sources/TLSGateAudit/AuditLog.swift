@@ -10,6 +10,8 @@ import Synchronization
 public final class AuditLog: @unchecked Sendable {
     /// Pending bytes above which `write` waits for the writer queue.
     public static let highWaterBytes = 8 << 20
+    /// How long a line may wait for more lines to share its write(2).
+    public static let coalescingMilliseconds = 10
 
     private struct State {
         var pending: [UInt8] = []
@@ -70,8 +72,9 @@ public final class AuditLog: @unchecked Sendable {
             return (schedule, state.pending.count > Self.highWaterBytes)
         }
         // A short delay lets one wake-up of the writer carry many lines under load, instead of
-        // one thread hand-off per request; flush() and the high-water mark still drain at once.
-        if schedule { queue.asyncAfter(deadline: .now() + .milliseconds(2)) { self.drain() } }
+        // one thread hand-off (a timer, a futex wake, a context switch) per request; flush() and
+        // the high-water mark still drain at once.
+        if schedule { queue.asyncAfter(deadline: .now() + .milliseconds(Self.coalescingMilliseconds)) { self.drain() } }
         if overHighWater { queue.sync { self.drain() } }
     }
 

@@ -33,25 +33,23 @@ public struct AuditTimestamp: Sendable, Hashable {
         var t = time_t(seconds)
         var parts = tm()
         guard gmtime_r(&t, &parts) != nil else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(24)
-        func digits(_ value: Int, _ width: Int) {
-            var buffer = [UInt8](repeating: 0x30, count: width)
+        var out = [UInt8](repeating: 0x30, count: 24)
+        // Writes `value` as `width` decimal digits ending just before `end`.
+        func digits(_ value: Int, _ width: Int, _ end: Int) {
             var v = max(value, 0)
-            for i in stride(from: width - 1, through: 0, by: -1) {
-                buffer[i] = 0x30 + UInt8(v % 10)
+            for i in stride(from: end - 1, through: end - width, by: -1) {
+                out[i] = 0x30 + UInt8(v % 10)
                 v /= 10
             }
-            out.append(contentsOf: buffer)
         }
-        digits(Int(parts.tm_year) + 1900, 4); out.append(0x2D)
-        digits(Int(parts.tm_mon) + 1, 2); out.append(0x2D)
-        digits(Int(parts.tm_mday), 2); out.append(0x54)
-        digits(Int(parts.tm_hour), 2); out.append(0x3A)
-        digits(Int(parts.tm_min), 2); out.append(0x3A)
-        digits(Int(parts.tm_sec), 2); out.append(0x2E)
-        digits(nanoseconds / 1_000_000, 3)
-        out.append(0x5A)
+        digits(Int(parts.tm_year) + 1900, 4, 4); out[4] = 0x2D
+        digits(Int(parts.tm_mon) + 1, 2, 7); out[7] = 0x2D
+        digits(Int(parts.tm_mday), 2, 10); out[10] = 0x54
+        digits(Int(parts.tm_hour), 2, 13); out[13] = 0x3A
+        digits(Int(parts.tm_min), 2, 16); out[16] = 0x3A
+        digits(Int(parts.tm_sec), 2, 19); out[19] = 0x2E
+        digits(nanoseconds / 1_000_000, 3, 23)
+        out[23] = 0x5A
         return out
     }
 }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Incremental HTTP/1.x head parser.
 ///
 /// Feed it the connection's read buffer each time bytes arrive, always starting at the first byte
@@ -112,7 +118,16 @@ public struct HTTPHeadParser: Sendable {
             let b = buffer[i]
             switch state {
             case .line:
-                if b == ByteClass.lf { state = .lineStart }
+                if b == ByteClass.lf {
+                    state = .lineStart
+                } else if let base = buffer.baseAddress, let lf = memchr(base + i + 1, Int32(ByteClass.lf), limit - i - 1) {
+                    // Most bytes are inside a line: jump to its end (memchr is vectorized).
+                    i = base.distance(to: UnsafeRawPointer(lf))
+                    state = .lineStart
+                } else {
+                    i = limit
+                    continue
+                }
             case .lineStart:
                 if b == ByteClass.lf { return .complete(start: start, end: i + 1) }
                 state = b == ByteClass.cr ? .lineStartCR : .line

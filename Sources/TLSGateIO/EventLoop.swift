@@ -153,9 +153,10 @@ public final class EventLoop: @unchecked Sendable {
         _ = tg_epoll_ctl(epfd, 2, channel.fd, events, token)
     }
 
-    /// Removes `channel` from epoll and the table (before its descriptor is closed).
-    func unregister(_ channel: SocketChannel) {
-        _ = tg_epoll_ctl(epfd, 3, channel.fd, 0, 0)
+    /// Removes `channel` from the table and from epoll (`keepEpollEntry`: the caller closes the
+    /// descriptor right away, which removes it from epoll anyway).
+    func unregister(_ channel: SocketChannel, keepEpollEntry: Bool = false) {
+        if !keepEpollEntry { _ = tg_epoll_ctl(epfd, 3, channel.fd, 0, 0) }
         let fd = Int(channel.fd)
         if fd < channels.count, channels[fd].channel === channel { channels[fd] = ChannelSlot() }
     }

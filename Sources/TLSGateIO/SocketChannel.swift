@@ -85,7 +85,11 @@ public final class SocketChannel: @unchecked Sendable {
         writeInterest = false
         onReadable = nil
         onWritable = nil
-        if token != 0 { loop.unregister(self) }
+        // Closing the last reference to a socket removes it from epoll, so an owned descriptor
+        // only leaves the loop's table (saving an epoll_ctl per connection); a shared one must
+        // leave epoll explicitly. Events already queued for it carry this channel's generation
+        // and are dropped, even if the number is reused at once.
+        if token != 0 { loop.unregister(self, keepEpollEntry: ownsDescriptor) }
         token = 0
         watched = 0
         if ownsDescriptor { Posix.close(fd) }
@@ -94,17 +98,22 @@ public final class SocketChannel: @unchecked Sendable {
     /// Called by the loop with the events epoll reported.
     func handle(events: UInt32) {
         let failed = events & Self.errorEvents != 0
+        // Interest as it was when the events arrived: a handler that drops its interest has still
+        // consumed this event, which is no reason to touch the registration.
+        let wantedBefore = (readInterest ? Self.inEvent : 0) | (writeInterest ? Self.outEvent : 0)
         if readInterest && (failed || events & Self.inEvent != 0) { onReadable?() }
         if writeInterest && !isClosed && (failed || events & Self.outEvent != 0) { onWritable?() }
         guard !isClosed else { return }
-        // Narrow the registration to what is still wanted, now that an unwanted event arrived.
+        let unwanted = events & ~wantedBefore & (Self.inEvent | Self.outEvent)
+        guard unwanted != 0 || (failed && wantedBefore == 0) else { return }
+        // An event nobody wanted: narrow the registration to what is wanted now.
         let wanted = (readInterest ? Self.inEvent : 0) | (writeInterest ? Self.outEvent : 0)
         if failed && wanted == 0 {
             // Errors and hang-ups are reported whatever the mask: stop watching until wanted again.
             loop.unregister(self)
             token = 0
             watched = 0
-        } else if events & ~wanted & (Self.inEvent | Self.outEvent) != 0 && wanted != watched {
+        } else if wanted != watched {
             watch(wanted)
         }
     }

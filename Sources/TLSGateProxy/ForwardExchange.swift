@@ -5,7 +5,7 @@ import TLSGatePolicy
 
 /// One request/response exchange in forward mode: what was asked, how far each body has got,
 /// and what the audit line will say.
-struct ForwardExchange {
+final class ForwardExchange {
     let head: HTTPRequestHead
     let uri: AbsoluteURI
     /// Normalized host (lowercase, no trailing dot): policy, SNI and verification use it.
@@ -72,7 +72,7 @@ struct ForwardExchange {
         self.bytesIn = UInt64(headBytes)
     }
 
-    mutating func addViolation(_ code: ViolationCode, _ reason: String) {
+    func addViolation(_ code: ViolationCode, _ reason: String) {
         if !violations.contains(code) { violations.append(code) }
         if violationReasons[code] == nil { violationReasons[code] = reason }
     }

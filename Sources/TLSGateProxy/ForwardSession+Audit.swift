@@ -6,17 +6,17 @@ extension ForwardSession {
     /// One `request` line for the exchange, plus one `violation` line per violation.
     func writeAudit(_ ex: ForwardExchange, status: Int?, reason: String?, upstream: UpstreamLink?) {
         var record = AuditRecord(event: .request, mode: .forward)
-        record.client = clientAddress.description
+        record.client = clientText
         record.host = ex.host
         record.port = ex.port
         record.method = ex.head.method
         record.path = ex.loggedPath
         record.status = status
         if let up = upstream, up.host == ex.host, up.port == ex.port {
-            record.upstream = up.address.description
+            record.upstream = up.addressText
             if up.handshakeDone {
-                record.tlsVersion = up.tls.protocolVersion
-                record.cipher = up.tls.cipherName
+                record.tlsVersion = up.tlsVersionText
+                record.cipher = up.cipherText
             }
         }
         record.decision = ex.decision
@@ -44,7 +44,7 @@ extension ForwardSession {
     func auditRefusal(head: HTTPRequestHead, host: String?, port: Int?, path: String?, status: Int,
                       violation: ViolationCode?, reason: String, headBytes: Int) {
         var record = AuditRecord(event: .request, mode: .forward)
-        record.client = clientAddress.description
+        record.client = clientText
         record.host = host
         record.port = port
         record.method = head.method

@@ -32,10 +32,8 @@ extension ForwardSession {
         }
         if let ex = exchange, ex.responseComplete, !ex.requestComplete, ex.responseForwardable == 0, clientPending.isEmpty {
             // The server answered before the request body ended: no keep-alive possible.
-            var done = ex
-            done.requestComplete = true
-            exchange = done
-            writeAudit(done, status: done.responseHead?.status, reason: "response completed before the request body", upstream: upstream)
+            ex.requestComplete = true
+            writeAudit(ex, status: ex.responseHead?.status, reason: "response completed before the request body", upstream: upstream)
             exchange = nil
             close()
             return false
@@ -131,7 +129,7 @@ extension ForwardSession {
 
     /// Parses response heads (forwarding 1xx ones) and clears body bytes for the client.
     func processResponseBytes() {
-        while var ex = exchange, !ex.responseComplete {
+        while let ex = exchange, !ex.responseComplete {
             let unclassified = upIn.readableCount - ex.responseForwardable
             guard unclassified > 0 else { return }
             let bytes = UnsafeRawBufferPointer(start: upIn.readPointer + ex.responseForwardable, count: unclassified)
@@ -194,7 +192,7 @@ extension ForwardSession {
     /// A reused connection the server had already closed: retry the request once on a fresh
     /// connection when that is safe (idempotent, no body, nothing of a response received).
     func retryOnFreshConnection() -> Bool {
-        guard var ex = exchange, ex.reusedUpstream, !ex.retried, ex.responseHead == nil, !ex.responseStarted,
+        guard let ex = exchange, ex.reusedUpstream, !ex.retried, ex.responseHead == nil, !ex.responseStarted,
               ex.requestTracker.isComplete, ex.bodyless,
               ["GET", "HEAD", "OPTIONS", "DELETE", "TRACE", "PUT"].contains(ex.head.method) else { return false }
         ex.retried = true
@@ -209,7 +207,7 @@ extension ForwardSession {
 
     /// The upstream closed its TLS session (or TCP) while an exchange was active.
     func upstreamEnded() {
-        guard var ex = exchange else { return }
+        guard let ex = exchange else { return }
         if ex.responseHead == nil, retryOnFreshConnection() { return }
         if ex.responseHead == nil {
             failExchange(status: 502, code: "upstream_closed", violation: nil,
@@ -270,7 +268,7 @@ extension ForwardSession {
     /// The exchange failed: audit it, then answer with a proxy error (or just close when part of
     /// the response already reached the client).
     func failExchange(status: Int, code: String, violation: ViolationCode?, message: String) {
-        guard var ex = exchange else {
+        guard let ex = exchange else {
             respondError(status: status, code: code, message: message)
             return
         }

@@ -52,7 +52,7 @@ extension ForwardSession {
                          status: error.status, violation: nil, reason: error.reason, headBytes: headBytes)
             return
         }
-        var ex = ForwardExchange(head: head, uri: uri, host: host, port: port, framing: framing,
+        let ex = ForwardExchange(head: head, uri: uri, host: host, port: port, framing: framing,
                                  headBytes: headBytes, startedNanos: now)
         // Who is asking and where to, known before any refusal so refused lines name them too.
         let aws = env.awsDestination(host)
@@ -109,7 +109,7 @@ extension ForwardSession {
 
     /// Runs the request body tracker over client bytes not yet classified.
     func trackRequestBody() {
-        guard var ex = exchange, !ex.requestComplete else { return }
+        guard let ex = exchange, !ex.requestComplete else { return }
         let unclassified = clientIn.readableCount - ex.requestForwardable
         guard unclassified > 0 else { return }
         let bytes = UnsafeRawBufferPointer(start: clientIn.readPointer + ex.requestForwardable, count: unclassified)

@@ -196,6 +196,8 @@ extension ForwardSession {
     func acquireUpstreamSlot(_ host: String) -> Bool {
         if upstreamSlotHost == host { return true }
         releaseUpstreamSlot()
+        // No limit configured: nothing to count (and no lock to take per request).
+        if env.settings.maxUpstreamPerHost <= 0 { return true }
         guard env.upstreamSlots.acquire(host, limit: env.settings.maxUpstreamPerHost) else { return false }
         upstreamSlotHost = host
         return true

@@ -35,6 +35,8 @@ final class ForwardSession: DrainableSession, @unchecked Sendable {
     let loop: EventLoop
     let client: SocketChannel
     let clientAddress: SocketAddress
+    /// `clientAddress` as audit lines print it (made once per connection).
+    lazy var clientText = clientAddress.description
     /// The server's record of this connection (nil for a refused connection).
     let slot: ConnectionSlot?
     let onClose: @Sendable () -> Void

@@ -19,6 +19,10 @@ final class UpstreamLink: @unchecked Sendable {
     var readNeedsWrite = false
     var eof = false
     var handshakeDone = false
+    /// Audit fields, made once per connection rather than per request.
+    lazy var addressText = address.description
+    lazy var tlsVersionText = tls.protocolVersion
+    lazy var cipherText = tls.cipherName
 
     init(channel: SocketChannel, tls: TLSConnection, address: SocketAddress, host: String, port: Int) {
         self.channel = channel

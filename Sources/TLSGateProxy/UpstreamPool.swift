@@ -32,7 +32,7 @@ final class UpstreamPool: @unchecked Sendable {
     private var sweeper: LoopTimer?
     private(set) var reuses = 0
 
-    init(loop: EventLoop, maxIdlePerKey: Int = 32, idleTimeout: Double = 30) {
+    init(loop: EventLoop, maxIdlePerKey: Int = 128, idleTimeout: Double = 30) {
         self.loop = loop
         self.maxIdlePerKey = maxIdlePerKey
         self.idleTimeout = idleTimeout
