@@ -57,7 +57,7 @@ public final class AuditLog: @unchecked Sendable {
         var record = record
         if record.time == nil { record.time = .now() }
         var line: [UInt8] = []
-        line.reserveCapacity(512)
+        line.reserveCapacity(1024)
         record.encode(into: &line)
         enqueue(line)
     }

@@ -23,6 +23,8 @@ public enum Redaction {
     /// case-insensitively, also when percent-encoded; every other byte is left intact. Empty values
     /// stay empty. Returns the input itself when nothing needed redacting.
     public static func redactTarget(_ pathAndQuery: String) -> String {
+        // Most targets have no query: answer without copying.
+        guard pathAndQuery.utf8.contains(0x3F) else { return pathAndQuery }
         let bytes = Array(pathAndQuery.utf8)
         guard let question = bytes.firstIndex(of: 0x3F) else { return pathAndQuery }
         let queryEnd = bytes[question...].firstIndex(of: 0x23) ?? bytes.count  // '#'

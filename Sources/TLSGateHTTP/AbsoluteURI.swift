@@ -71,7 +71,19 @@ public struct AbsoluteURI: Sendable, Equatable, Hashable {
         withUTF8Bytes(value) { b in
             guard let hp = HostPort.parse(b, 0, b.count, portRequired: false) else { return false }
             return (hp.port ?? (scheme == "https" ? 443 : 80)) == effectivePort
-                && hp.host.lowercased() == host.lowercased()
+                && Self.asciiCaseInsensitiveEqual(hp.host, host)
+        }
+    }
+
+    /// ASCII case-insensitive equality, without building lowercased copies.
+    static func asciiCaseInsensitiveEqual(_ a: String, _ b: String) -> Bool {
+        var ia = a.utf8.makeIterator(), ib = b.utf8.makeIterator()
+        while true {
+            switch (ia.next(), ib.next()) {
+            case (nil, nil): return true
+            case let (x?, y?): if ByteClass.lower(x) != ByteClass.lower(y) { return false }
+            default: return false
+            }
         }
     }
 

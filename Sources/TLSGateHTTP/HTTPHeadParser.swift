@@ -190,6 +190,7 @@ public struct HTTPHeadParser: Sendable {
             case .failure(let e): return .failure(e)
             }
             var fields: [HTTPHeaders.Field] = []
+            fields.reserveCapacity(min(lineCount(bytes, from: next), maxHeaderCount))
             switch parseFields(bytes, from: next, maxHeaderCount: maxHeaderCount, into: &fields) {
             case .success: break
             case .failure(let e): return .failure(e)
@@ -234,6 +235,7 @@ public struct HTTPHeadParser: Sendable {
                 j += 1
             }
             var fields: [HTTPHeaders.Field] = []
+            fields.reserveCapacity(min(lineCount(bytes, from: next), maxHeaderCount))
             switch parseFields(bytes, from: next, maxHeaderCount: maxHeaderCount, into: &fields) {
             case .success: break
             case .failure(let e): return .failure(e)
@@ -268,6 +270,13 @@ public struct HTTPHeadParser: Sendable {
         else { return .failure(.invalidVersion) }
         guard bytes[start + 5] == 0x31 else { return .failure(.unsupportedVersion) }
         return .success(bytes[start + 7] == 0x30 ? .http10 : .http11)
+    }
+
+    /// Lines from `from` to the end (an upper bound on the field count: one allocation for them).
+    private static func lineCount(_ bytes: UnsafeBufferPointer<UInt8>, from: Int) -> Int {
+        var count = 0
+        for i in from..<bytes.count where bytes[i] == ByteClass.lf { count += 1 }
+        return count
     }
 
     /// Parses field lines from `from` up to and including the empty line that ends the head.

@@ -2,7 +2,7 @@ import Glibc
 
 /// A small mutex (pthread) for the few places shared state is touched off a single queue.
 public final class Lock: @unchecked Sendable {
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    @usableFromInline let mutex: UnsafeMutablePointer<pthread_mutex_t>
 
     public init() {
         mutex = .allocate(capacity: 1)
@@ -14,7 +14,9 @@ public final class Lock: @unchecked Sendable {
         mutex.deallocate()
     }
 
-    @inline(__always)
+    /// Inlinable: called across modules on the data path, where an unspecialized generic call
+    /// would look up type metadata on every use.
+    @inlinable @inline(__always)
     public func withLock<R>(_ body: () throws -> R) rethrows -> R {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }

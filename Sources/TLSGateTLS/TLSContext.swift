@@ -5,6 +5,9 @@ import Glibc
 /// Owns one `SSL_CTX`. Built once at start-up (or on reload) and shared by all connections:
 /// OpenSSL contexts are safe to use from many threads once configured.
 public final class TLSContext: @unchecked Sendable {
+    /// OpenSSL's read buffer per connection (read-ahead fills it in one system call).
+    static let readBufferBytes = 64 * 1024
+
     let pointer: OpaquePointer
     public let configuration: TLSClientConfiguration
     /// Upstream sessions for resumption, per host:port.
@@ -28,6 +31,9 @@ public final class TLSContext: @unchecked Sendable {
         _ = tg_SSL_CTX_set_options(ctx, tg_default_ssl_options())
         _ = tg_SSL_CTX_set_mode(ctx, tg_default_ssl_mode())
         tg_SSL_CTX_set_read_ahead(ctx, 1)
+        // With read-ahead, one read(2) fills this buffer: several 16 KiB records per system call
+        // on bulk bodies. Idle connections give it back (SSL_MODE_RELEASE_BUFFERS).
+        SSL_CTX_set_default_read_buffer_len(ctx, Self.readBufferBytes)
         guard SSL_CTX_set_cipher_list(ctx, configuration.cipherList) == 1 else {
             throw fail("invalid TLS 1.2 cipher list '\(configuration.cipherList)'")
         }

@@ -28,6 +28,20 @@ import Testing
         #expect(out == bytes(expected))
     }
 
+    /// The keep/drop mask is a bit set for the first 64 fields and an array past them; both halves,
+    /// and more Connection tokens than are kept inline, must strip the same way.
+    @Test func hopByHopStrippedPastSixtyFourFieldsAndFourTokens() throws {
+        let filler = (0..<70).map { "X-F\($0): v\($0)" }
+        let text = "GET /p HTTP/1.1\r\nHost: h\r\n"
+            + "Connection: X-F3, X-F10, x-f65, X-F69, X-F2\r\n"
+            + filler.joined(separator: "\r\n") + "\r\nKeep-Alive: 5\r\n\r\n"
+        let head = try #require(parseRequest(text).head)
+        let out = String(decoding: upstreamRequestHead(head, originForm: "/p", hostIfMissing: "h"), as: UTF8.self)
+        let dropped: Set = [2, 3, 10, 65, 69]
+        let kept = filler.enumerated().filter { !dropped.contains($0.offset) }.map(\.element)
+        #expect(out == "GET /p HTTP/1.1\r\nHost: h\r\n" + kept.joined(separator: "\r\n") + "\r\n\r\n")
+    }
+
     @Test func hopByHopStripped() throws {
         let text = "POST /p HTTP/1.1\r\n"
             + "Host: h\r\n"
