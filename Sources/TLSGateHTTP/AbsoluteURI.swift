@@ -68,23 +68,19 @@ public struct AbsoluteURI: Sendable, Equatable, Hashable {
     /// a Host without port means the scheme's default). A forward proxy should refuse a mismatch:
     /// the Host is forwarded verbatim (it is signed) while the connection goes to `host`.
     public func matchesHostHeader(_ value: String) -> Bool {
-        withUTF8Bytes(value) { b in
-            guard let hp = HostPort.parse(b, 0, b.count, portRequired: false) else { return false }
-            return (hp.port ?? (scheme == "https" ? 443 : 80)) == effectivePort
-                && Self.asciiCaseInsensitiveEqual(hp.host, host)
-        }
+        withUTF8Bytes(value) { matchesHostHeader(bytes: $0) }
     }
 
-    /// ASCII case-insensitive equality, without building lowercased copies.
-    static func asciiCaseInsensitiveEqual(_ a: String, _ b: String) -> Bool {
-        var ia = a.utf8.makeIterator(), ib = b.utf8.makeIterator()
-        while true {
-            switch (ia.next(), ib.next()) {
-            case (nil, nil): return true
-            case let (x?, y?): if ByteClass.lower(x) != ByteClass.lower(y) { return false }
-            default: return false
-            }
+    /// ``matchesHostHeader(_:)`` over the value's bytes (no String built).
+    public func matchesHostHeader(bytes b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let (range, port) = HostPort.parseRange(b, 0, b.count, portRequired: false) else { return false }
+        guard (port ?? (scheme == "https" ? 443 : 80)) == effectivePort, range.count == host.utf8.count else { return false }
+        var i = range.lowerBound
+        for byte in host.utf8 {
+            if ByteClass.lower(byte) != ByteClass.lower(b[i]) { return false }
+            i += 1
         }
+        return true
     }
 
     /// RFC 3986 userinfo: unreserved / pct-encoded / sub-delims / ":" (so no `@` and no backslash).

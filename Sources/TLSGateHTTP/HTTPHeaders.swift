@@ -80,6 +80,13 @@ public struct HTTPHeaders: Sendable, RandomAccessCollection {
         return value(at: i)
     }
 
+    /// Calls `body` with the bytes of the first field named `name` (no String built); nil if absent.
+    public func withFirstValueBytes<R>(_ name: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
+        guard let i = firstIndex(named: name) else { return nil }
+        let f = fields[i]
+        return raw.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[Int(f.valueStart)..<Int(f.valueEnd)])) }
+    }
+
     /// The values of every field named `name` (case-insensitive), in order.
     public func all(_ name: String) -> [String] {
         var result: [String] = []

@@ -14,20 +14,20 @@ public func upstreamRequestHead(
     let headers = head.headers
     var out: [UInt8] = []
     out.reserveCapacity(headers.raw.count + originForm.utf8.count + 64)
-    out.append(contentsOf: head.method.utf8)
+    appendUTF8(head.method, to: &out)
     out.append(ByteClass.sp)
-    out.append(contentsOf: originForm.utf8)
+    appendUTF8(originForm, to: &out)
     out.append(ByteClass.sp)
     out.append(contentsOf: head.version.bytes)
     appendCRLF(&out)
     if !headers.contains("Host") {
-        out.append(contentsOf: "Host: ".utf8)
-        out.append(contentsOf: hostIfMissing.utf8)
+        appendUTF8("Host: ", to: &out)
+        appendUTF8(hostIfMissing, to: &out)
         appendCRLF(&out)
     }
     appendEndToEnd(headers, to: &out)
     if closeUpstream {
-        out.append(contentsOf: "Connection: close".utf8)
+        appendUTF8("Connection: close", to: &out)
         appendCRLF(&out)
     }
     appendCRLF(&out)
@@ -42,7 +42,7 @@ public func clientResponseHead(_ head: HTTPResponseHead, keepAlive: Bool, client
     let headers = head.headers
     var out: [UInt8] = []
     out.reserveCapacity(headers.raw.count + 48)
-    out.append(contentsOf: "HTTP/1.1 ".utf8)
+    appendUTF8("HTTP/1.1 ", to: &out)
     appendStatusCode(head.status, to: &out)
     out.append(ByteClass.sp)
     if !head.reasonRange.isEmpty, head.reasonRange.upperBound <= headers.raw.count {
@@ -54,10 +54,10 @@ public func clientResponseHead(_ head: HTTPResponseHead, keepAlive: Bool, client
     appendEndToEnd(headers, to: &out)
     if !head.isInformational {
         if !keepAlive {
-            out.append(contentsOf: "Connection: close".utf8)
+            appendUTF8("Connection: close", to: &out)
             appendCRLF(&out)
         } else if clientVersion == .http10 {
-            out.append(contentsOf: "Connection: keep-alive".utf8)
+            appendUTF8("Connection: keep-alive", to: &out)
             appendCRLF(&out)
         }
     }
@@ -74,6 +74,14 @@ private func appendEndToEnd(_ headers: HTTPHeaders, to out: inout [UInt8]) {
             appendCRLF(&out)
         }
     }
+}
+
+/// Appends a String's bytes straight from its storage (`append(contentsOf: s.utf8)` may first
+/// copy them into a temporary array).
+@inline(__always)
+func appendUTF8(_ string: String, to out: inout [UInt8]) {
+    var string = string
+    string.withUTF8 { out.append(contentsOf: $0) }
 }
 
 @inline(__always)

@@ -9,6 +9,15 @@ enum HostPort {
     static func parse(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, portRequired: Bool)
         -> (host: String, port: Int?)?
     {
+        guard let (range, port) = parseRange(bytes, start, end, portRequired: portRequired) else { return nil }
+        return (decode(bytes, range.lowerBound, range.upperBound), port)
+    }
+
+    /// ``parse(_:_:_:portRequired:)`` without building the host String: the host's byte range
+    /// (brackets excluded) and the port.
+    static func parseRange(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, portRequired: Bool)
+        -> (host: Range<Int>, port: Int?)?
+    {
         guard start < end else { return nil }
         var hostStart = start
         var hostEnd: Int
@@ -40,7 +49,7 @@ enum HostPort {
         if i < end {
             guard bytes[i] == ByteClass.colon else { return nil }
             i += 1
-            guard i < end else { return portRequired ? nil : (decode(bytes, hostStart, hostEnd), nil) }
+            guard i < end else { return portRequired ? nil : (hostStart..<hostEnd, nil) }
             guard end - i <= 5 else { return nil }
             var value = 0
             while i < end {
@@ -53,7 +62,7 @@ enum HostPort {
         } else if portRequired {
             return nil
         }
-        return (decode(bytes, hostStart, hostEnd), port)
+        return (hostStart..<hostEnd, port)
     }
 
     @inline(__always)

@@ -16,6 +16,8 @@ import Glibc
 /// - handlers must not block (name resolution runs elsewhere, see ``Resolver``).
 public final class EventLoop: @unchecked Sendable {
     public let name: String
+    /// Free I/O buffer memory for this loop's sessions (use on the loop thread only).
+    public let buffers = BufferPool()
     private let epfd: Int32
     private let wakeFD: Int32
     private var thread = pthread_t()

@@ -3,25 +3,33 @@
 /// Bytes are appended at `writerIndex` (by a socket read straight into ``writePointer``) and
 /// consumed from `readerIndex`. ``compact()`` moves unread bytes to the front. Memory is taken on
 /// first use and can be given back with ``releaseIfEmpty()``, so an idle connection holds none.
-/// Not thread-safe: owned by one session on one queue.
+/// Not thread-safe: owned by one session on one event loop (whose ``BufferPool`` it may use).
 public final class IOBuffer {
     public let capacity: Int
     private var storage: UnsafeMutableRawPointer?
+    private let pool: BufferPool?
     public private(set) var readerIndex = 0
     public private(set) var writerIndex = 0
 
-    public init(capacity: Int) {
+    /// - Parameter pool: where the memory comes from and goes back to (the owner's loop's pool);
+    ///   nil allocates and frees it directly.
+    public init(capacity: Int, pool: BufferPool? = nil) {
         self.capacity = capacity
+        self.pool = pool
     }
 
-    deinit { storage?.deallocate() }
+    deinit { if let storage { free(storage) } }
 
     /// The memory (allocated on first use).
     @inline(__always) public var base: UnsafeMutableRawPointer {
         if let storage { return storage }
-        let fresh = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+        let fresh = pool?.take(capacity) ?? UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
         storage = fresh
         return fresh
+    }
+
+    private func free(_ block: UnsafeMutableRawPointer) {
+        if let pool { pool.give(block, capacity) } else { block.deallocate() }
     }
 
     /// Whether the memory is currently allocated.
@@ -30,7 +38,7 @@ public final class IOBuffer {
     /// Frees the memory when no unread bytes remain (an idle connection).
     public func releaseIfEmpty() {
         guard readerIndex == writerIndex, let storage else { return }
-        storage.deallocate()
+        free(storage)
         self.storage = nil
         readerIndex = 0
         writerIndex = 0

@@ -75,6 +75,27 @@ extension ForwardSession {
         return response.count
     }
 
+    /// The last response byte is out. A client that sent its whole request and has nothing
+    /// unread in our socket gets a plain close (a FIN after the data); otherwise our side shuts
+    /// down and its input is discarded until its EOF, so that closing with unread input cannot
+    /// reset the connection before it has read the response.
+    func finishClosing() {
+        if requestFullyRead && clientIn.isEmpty {
+            if clientEOF { close(); return }
+            switch readClient() {
+            case nil:
+                if phase != .closed { close() }   // would block: nothing pending (or the read failed and closed)
+                return
+            case 0?:
+                close()
+                return
+            default:
+                break
+            }
+        }
+        startLingering()
+    }
+
     func startLingering() {
         Posix.shutdownWrite(client.fd)
         phase = .lingering

@@ -255,6 +255,7 @@ extension ForwardSession {
         upIn.clear()
         upIn.releaseIfEmpty()
         guard keepClient else {
+            requestFullyRead = ex.requestComplete
             phase = .closingAfterFlush
             timer.arm(after: 5)
             return

@@ -34,7 +34,7 @@ extension ForwardSession {
                          status: 400, violation: nil, reason: "request target is not an absolute URI", headBytes: headBytes)
             return
         }
-        if let hostHeader = head.headers.first("host"), !uri.matchesHostHeader(hostHeader) {
+        if head.headers.withFirstValueBytes("host", { uri.matchesHostHeader(bytes: $0) }) == false {
             // Policy checks the URI's host; the upstream routes on Host. They must agree.
             respondError(status: 400, code: "bad_request", message: "Host header does not match the request URI")
             auditRefusal(head: head, host: HostName.normalize(uri.host), port: nil, path: Redaction.redactTarget(uri.pathAndQuery),

@@ -42,6 +42,9 @@ final class ForwardSession: DrainableSession, @unchecked Sendable {
     let onClose: @Sendable () -> Void
     /// Shutting down: no keep-alive after the current exchange.
     var draining = false
+    /// The last exchange ended cleanly with the whole request read: once the response is out,
+    /// close without lingering if the client has nothing more to send.
+    var requestFullyRead = false
     /// The upstream host holding one of `limits.max_upstream_per_host` slots, if any.
     var upstreamSlotHost: String?
     /// This loop's pool of idle upstream connections (nil for a refused connection).
@@ -83,8 +86,8 @@ final class ForwardSession: DrainableSession, @unchecked Sendable {
         self.clientAddress = clientAddress
         self.slot = slot
         self.onClose = onClose
-        self.clientIn = IOBuffer(capacity: max(Self.bufferSize, env.settings.maxRequestHeadBytes + 1))
-        self.upIn = IOBuffer(capacity: Self.bufferSize)
+        self.clientIn = IOBuffer(capacity: max(Self.bufferSize, env.settings.maxRequestHeadBytes + 1), pool: loop.buffers)
+        self.upIn = IOBuffer(capacity: Self.bufferSize, pool: loop.buffers)
         self.headParser = HTTPHeadParser(maxHeadBytes: env.settings.maxRequestHeadBytes)
     }
 
@@ -142,7 +145,7 @@ final class ForwardSession: DrainableSession, @unchecked Sendable {
             case .closingAfterFlush:
                 progress = flushClient()
                 if clientPending.isEmpty {
-                    startLingering()
+                    finishClosing()
                     progress = true
                 }
             case .lingering:

@@ -52,3 +52,30 @@ import Testing
         #expect(Array(buffer.readableBytes) == [9])
     }
 }
+
+@Suite struct BufferPoolTests {
+    @Test func buffersGiveTheirMemoryBackToThePoolAndReuseIt() {
+        let pool = BufferPool(maxPerSize: 2)
+        let a = IOBuffer(capacity: 4096, pool: pool)
+        a.append([1, 2, 3])
+        let first = a.base
+        a.didRead(3)
+        a.releaseIfEmpty()
+        #expect(!a.isAllocated)
+        #expect(pool.cachedCount == 1)
+        // The next buffer of that size takes the same block; other sizes do not.
+        let b = IOBuffer(capacity: 4096, pool: pool)
+        #expect(b.base == first)
+        #expect(pool.cachedCount == 0)
+        let c = IOBuffer(capacity: 100, pool: pool)
+        #expect(c.base != first)
+    }
+
+    @Test func thePoolKeepsABoundedNumberOfBlocks() {
+        let pool = BufferPool(maxPerSize: 2)
+        var buffers = (0..<5).map { _ in IOBuffer(capacity: 1024, pool: pool) }
+        for buffer in buffers { _ = buffer.base }
+        buffers.removeAll()   // deinit gives the memory back
+        #expect(pool.cachedCount == 2)
+    }
+}
