@@ -18,6 +18,16 @@ struct JSONWriter {
         out.append(0x3A)
     }
 
+    /// A key written in the source (plain ASCII, nothing to escape): copied as it is.
+    mutating func key(_ name: StaticString) {
+        if needsComma { out.append(0x2C) }
+        needsComma = true
+        out.append(0x22)
+        out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        out.append(0x22)
+        out.append(0x3A)
+    }
+
     mutating func null() { out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C]) }
 
     mutating func raw(_ bytes: [UInt8]) { out.append(contentsOf: bytes) }
@@ -31,14 +41,30 @@ struct JSONWriter {
 
     mutating func int(_ value: Int?) {
         guard let value else { return null() }
-        out.append(contentsOf: String(value).utf8)
+        appendDecimal(value)
+    }
+
+    /// Decimal digits of `value`, written straight into the output.
+    private mutating func appendDecimal(_ value: Int) {
+        if value < 0 { out.append(0x2D) }
+        var magnitude = value.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)   // 24 bytes: enough for 20 digits
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[23 - count] = 0x30 + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[(24 - count)...]))
+        }
     }
 
     /// Finite doubles as shortest round-trip decimal; NaN and infinities as null.
     mutating func double(_ value: Double?) {
         guard let value, value.isFinite else { return null() }
         if value == value.rounded(), abs(value) < 1e15 {
-            out.append(contentsOf: String(Int(value)).utf8)
+            appendDecimal(Int(value))
         } else {
             out.append(contentsOf: value.description.utf8)
         }

@@ -107,6 +107,12 @@ func keyOrder(_ line: String) -> [String] {
         }
         let object = try parseJSONObject(AuditRecord(event: .request, port: Int.max, bytesIn: Int.min).jsonLine)
         #expect((object["port"] as? NSNumber)?.int64Value == Int64.max)
+        #expect((object["bytes_in"] as? NSNumber)?.int64Value == Int64.min)
+        // Integers are written digit by digit into the line: check the text itself too.
+        for value in [0, 7, -7, 10, 1_000_000, -987_654_321] {
+            let line = AuditRecord(event: .request, extra: [("v", .int(value))]).jsonLine
+            #expect(line.contains("\"v\":\(value)}") || line.contains("\"v\":\(value),"), "\(line)")
+        }
     }
 
     @Test func timestamps() {
