@@ -177,31 +177,33 @@ client() { # mode count
     die "client $1 x$2 failed: $(tail -n 3 "$T/client.log"; tail -n 5 "$T/tlsgate.out")"
 }
 
-DUMPS=0
-dump() { # label -> path of the new dump (costs since the previous dump)
+dump() { # label -> path of the new dump (costs since the previous dump). Runs in $(...): no shell state.
   sleep 1   # let closes and the audit writer (10 ms batches) finish the last request's work
+  local n i f
+  n=$(find "$T/cg" -name 'callgrind.out.*' | wc -l)
   timeout 120 callgrind_control -d "$1" "$TG" >>"$T/control.log" 2>&1 || die "callgrind_control -d failed: $(tail -n 3 "$T/control.log")"
-  DUMPS=$((DUMPS + 1))
-  local f=$T/cg/callgrind.out.$DUMPS i
+  f=$T/cg/callgrind.out.$((n + 1))
   for i in $(seq 100); do [ -s "$f" ] && break; sleep 0.1; done
   [ -s "$f" ] || die "no dump file $f"
+  grep -q "^desc: Trigger: .*$1" "$f" || die "$f is not the dump '$1'"
   echo "$f"
 }
 
 # ---------------------------------------------------------------- cases
 RESULTS=()   # "case|count|dump|seconds"
-dump start >/dev/null   # start-up costs
+dump start >/dev/null || exit 1   # start-up costs
 t=$(date +%s.%N)
 sleep 5
-f=$(dump idle)
+f=$(dump idle) || exit 1
 RESULTS+=("idle (per second)|$(python3 -c "print($(date +%s.%N) - $t - 1)")|$f")
 for c in $CASES; do
   case $c in keepalive|close|tunnel) ;; *) die "unknown case $c";; esac
   log "case $c: $WARM warm-up, $N measured"
   [ "$WARM" -gt 0 ] && client "$c" "$WARM"
-  dump "warm-$c" >/dev/null
+  dump "warm-$c" >/dev/null || exit 1
   client "$c" "$N"
-  RESULTS+=("$c|$N|$(dump "$c")")
+  f=$(dump "$c") || exit 1
+  RESULTS+=("$c|$N|$f")
 done
 alive "$TG" || die "tlsgate exited: $(tail -n 20 "$T/tlsgate.out")"
 
@@ -292,9 +294,10 @@ for name, count, total, g, _, fns in rows:
 
 tops = [(name, count, fns.most_common(TOP)) for name, count, total, g, _, fns in rows if name in LABELS]
 readable = demangler(sorted({fn for _, _, top in tops for (fn, _), _ in top}))
-print()
-print("Top functions by self cost (Ir per request / tunnel):")
-for name, count, top in tops:
+if TOP > 0:
+    print()
+    print("Top functions by self cost (Ir per request / tunnel):")
+for name, count, top in (tops if TOP > 0 else []):
     print()
     print("%s:" % name)
     for (fn, ob), v in top:
