@@ -27,6 +27,8 @@ public final class EventLoop: @unchecked Sendable {
     private var inbox: [@Sendable () -> Void] = []
     private var wakePending = false
     private var stopRequested = false
+    /// The thread has ended: nobody reads the inbox any more, so nothing is signalled.
+    private var finished = false
 
     // Loop-thread state.
     /// Tasks queued by the loop thread itself: run after the current batch, no wake-up needed.
@@ -68,8 +70,7 @@ public final class EventLoop: @unchecked Sendable {
         }, box)
         guard rc == 0 else {
             Unmanaged<ThreadStart>.fromOpaque(box).release()
-            Posix.close(wakeFD)
-            Posix.close(epfd)
+            Posix.close(epfd)   // wakeFD: deinit (it runs when a fully initialized init throws)
             throw IOError(function: "pthread_create", errno: rc)
         }
         pthread_detach(tid)
@@ -86,6 +87,7 @@ public final class EventLoop: @unchecked Sendable {
             return
         }
         let wake: Bool = inboxLock.withLock {
+            if finished { return false }   // never runs; dropped with the loop
             inbox.append(task)
             if wakePending { return false }
             wakePending = true
@@ -122,9 +124,16 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Asks the thread to finish after its current batch (registered channels are not closed).
     public func stop() {
-        inboxLock.withLock { stopRequested = true }
-        signalWake()
+        let wake: Bool = inboxLock.withLock {
+            if finished || stopRequested { return false }
+            stopRequested = true
+            return true
+        }
+        if wake { signalWake() }
     }
+
+    /// Whether the thread has ended (after ``stop()``).
+    var hasFinished: Bool { inboxLock.withLock { finished } }
 
     /// Monotonic nanoseconds, the clock of every loop deadline.
     @inline(__always)
@@ -189,8 +198,16 @@ public final class EventLoop: @unchecked Sendable {
             runTimers()
             if runTasks() { break }
         }
-        Posix.close(wakeFD)
+        inboxLock.withLock { finished = true }
+        // Only this thread uses the epoll descriptor. The eventfd stays open until deinit: other
+        // threads may be in `signalWake()` right now (it writes outside the lock), and closing it
+        // here could let that write land in whatever descriptor reuses the number.
         Posix.close(epfd)
+    }
+
+    deinit {
+        // Every thread that could signal holds a reference, so none is signalling now.
+        if wakeFD >= 0 { Posix.close(wakeFD) }
     }
 
     private func dispatch(_ events: UInt32, _ token: UInt64) {

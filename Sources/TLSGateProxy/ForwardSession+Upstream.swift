@@ -135,7 +135,7 @@ extension ForwardSession {
             dropUpstream(sendCloseNotify: true)
             return
         }
-        let key = UpstreamPool.Key(host: up.host, port: up.port, environment: ObjectIdentifier(env))
+        let key = UpstreamPool.Key(host: up.host, port: up.port, environment: env)
         guard pool.put(up, key) else {
             dropUpstream(sendCloseNotify: true)
             return
@@ -149,7 +149,7 @@ extension ForwardSession {
 
     /// Takes a pooled connection for `host:port`, if one is idle.
     func adoptPooledUpstream(host: String, port: Int) -> Bool {
-        let key = UpstreamPool.Key(host: host, port: port, environment: ObjectIdentifier(env))
+        let key = UpstreamPool.Key(host: host, port: port, environment: env)
         guard let pool, pool.hasIdle(key), acquireUpstreamSlot(host) else { return false }
         guard let link = pool.take(key) else {
             releaseUpstreamSlot()

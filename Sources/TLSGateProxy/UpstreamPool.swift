@@ -15,7 +15,20 @@ final class UpstreamPool: @unchecked Sendable {
     struct Key: Hashable {
         let host: String
         let port: Int
-        let environment: ObjectIdentifier
+        /// Compared by identity. Held strongly, not as an `ObjectIdentifier`: once a reload
+        /// frees the old environment, the next one may be allocated at the same address, and a
+        /// bare identifier would then hand out connections verified under the old settings.
+        let environment: ProxyEnvironment
+
+        static func == (a: Key, b: Key) -> Bool {
+            a.environment === b.environment && a.port == b.port && a.host == b.host
+        }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(host)
+            hasher.combine(port)
+            hasher.combine(ObjectIdentifier(environment))
+        }
     }
 
     private struct Idle {

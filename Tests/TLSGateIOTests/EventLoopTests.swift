@@ -153,4 +153,24 @@ struct EventLoopTests {
             return Posix.socketError(fd) == ECONNREFUSED
         })
     }
+
+    @Test func tasksHandedToAStoppedLoopNeverWriteToAReusedDescriptor() throws {
+        let loop = try EventLoop(name: "test.stopped")
+        loop.stop()
+        // The thread ends on its own; then its descriptors' numbers are free for reuse.
+        #expect(eventually { loop.hasFinished })
+        usleep(10_000)   // past the descriptor closing that follows
+        var pipes: [(read: Int32, write: Int32)] = []
+        defer { pipes.forEach { Posix.close($0.read); Posix.close($0.write) } }
+        for _ in 0..<4 { pipes.append(try Posix.pipe()) }
+        // Concurrently with nothing to run them: no wake-up may land in one of the new pipes.
+        DispatchQueue.concurrentPerform(iterations: 8) { _ in
+            for _ in 0..<50 { loop.execute {} }
+        }
+        loop.stop()
+        for pipe in pipes {
+            var byte: UInt8 = 0
+            #expect((try? Posix.read(pipe.read, &byte, 1)) == .wouldBlock)
+        }
+    }
 }

@@ -4,6 +4,9 @@ import Testing
 import TLSGateIO
 @testable import TLSGateProxy
 import TLSGatePolicy
+import TLSGateTLS
+import TLSGateAudit
+import Logging
 
 @Suite struct OutputQueueTests {
     @Test func chunksDrainInOrderAcrossPartialWrites() {
@@ -106,5 +109,30 @@ import TLSGatePolicy
             #expect(Base64.decode(encoded) == Array(text.utf8), "\(text)")
         }
         #expect(Base64.decode("a=b") == nil)
+    }
+}
+
+@Suite struct UpstreamPoolKeyTests {
+    private func environment() throws -> ProxyEnvironment {
+        ProxyEnvironment(settings: ProxySettings(), tls: try TLSContext(client: TLSClientConfiguration()),
+                         audit: try AuditLog(path: nil), logger: Logger(label: "test"))
+    }
+
+    /// A reload frees the old environment once no session uses it; if a pooled connection's key
+    /// only held its address, the next environment allocated there would match that key.
+    @Test func aKeyKeepsItsEnvironmentAliveAndMatchesOnlyIt() throws {
+        weak var released: ProxyEnvironment?
+        var key: UpstreamPool.Key?
+        do {
+            let env = try environment()
+            released = env
+            key = UpstreamPool.Key(host: "example.com", port: 443, environment: env)
+        }
+        #expect(released != nil, "the pooled key must keep its environment (and so its identity) alive")
+        let other = try environment()
+        #expect(key != UpstreamPool.Key(host: "example.com", port: 443, environment: other))
+        #expect(key == key.map { UpstreamPool.Key(host: "example.com", port: 443, environment: $0.environment) })
+        key = nil
+        #expect(released == nil)
     }
 }
