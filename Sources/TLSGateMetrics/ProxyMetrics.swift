@@ -38,7 +38,7 @@ public final class ProxyMetrics: Sendable {
     /// Modes whose series exist from the start.
     public static let knownModes = ["forward", "tunnel", "admin"]
     /// Rejection reasons whose series exist from the start.
-    public static let knownRejectionReasons = ["max_connections", "per_client", "not_allowed"]
+    public static let knownRejectionReasons = ["max_connections", "per_client", "not_allowed", "draining"]
     /// How many distinct values a free-form label (violation code, cipher, …) may take before new
     /// values are folded into `other`.
     public static let maxLabelValues = 64

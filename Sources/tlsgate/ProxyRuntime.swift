@@ -224,7 +224,11 @@ final class ProxyRuntime: @unchecked Sendable {
             waitForSessions(until: monotonicNow() + 2_000_000_000) { [self] in
                 audit.flush()
                 logger.info("stopped", metadata: ["audit_lines": "\(audit.linesWritten)"])
-                exit(0)
+                // Everything worth keeping is written (audit fsync'ed, logs flushed below). Skip
+                // exit(3)'s atexit handlers: OpenSSL's cleanup would run while event-loop threads
+                // may still be inside OpenSSL (an idle pooled connection, say).
+                fflush(nil)
+                _exit(0)
             }
         }
     }
