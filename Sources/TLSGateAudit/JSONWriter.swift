@@ -92,6 +92,12 @@ struct JSONWriter {
         var i = 0
         let count = bytes.count
         while i < count {
+            // Eight bytes at a time while none of them can need escaping (the usual case).
+            if i + 8 <= count, let base = bytes.baseAddress,
+               !Self.mayNeedEscape(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) {
+                i += 8
+                continue
+            }
             let byte = bytes[i]
             var escape: [UInt8]? = nil
             var width = 1
@@ -119,6 +125,19 @@ struct JSONWriter {
             }
         }
         if runStart < count { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<count])) }
+    }
+
+    /// Whether any of the eight bytes in `word` is a control byte, `"`, `\\`, DEL or 0xE2 (the
+    /// lead byte of U+2028/U+2029): the classic "has byte less than / equal to" bit tricks.
+    @inline(__always)
+    private static func mayNeedEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func hasZeroByte(_ v: UInt64) -> Bool { (v &- ones) & ~v & highs != 0 }
+        let belowSpace = (word &- ones &* 0x20) & ~word & highs != 0
+        return belowSpace
+            || hasZeroByte(word ^ (ones &* 0x22)) || hasZeroByte(word ^ (ones &* 0x5C))
+            || hasZeroByte(word ^ (ones &* 0x7F)) || hasZeroByte(word ^ (ones &* 0xE2))
     }
 
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)

@@ -250,15 +250,22 @@ public struct HTTPHeadParser: Sendable {
     /// The end of the line starting at `from`: (content end excluding CR/LF, start of next line).
     /// Nil when no LF follows. A CR is only accepted right before the LF (checked by callers' byte classes).
     private static func lineEnd(_ bytes: UnsafeBufferPointer<UInt8>, from: Int) -> (Int, Int)? {
-        var i = from
-        while i < bytes.count {
-            if bytes[i] == ByteClass.lf {
-                let end = (i > from && bytes[i - 1] == ByteClass.cr) ? i - 1 : i
-                return (end, i + 1)
-            }
-            i += 1
-        }
-        return nil
+        guard from < bytes.count, let base = bytes.baseAddress,
+              let lf = memchr(base + from, Int32(ByteClass.lf), bytes.count - from) else { return nil }
+        let i = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(lf))
+        let end = (i > from && bytes[i - 1] == ByteClass.cr) ? i - 1 : i
+        return (end, i + 1)
+    }
+
+    /// Whether all eight bytes of `word` are field-value bytes other than HTAB (no control byte,
+    /// no DEL): then a value can skip them in one step. False positives only cost the slow path.
+    @inline(__always)
+    private static func plainValueBytes(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let belowSpace = (word &- ones &* 0x20) & ~word & highs
+        let del = word ^ (ones &* 0x7F)
+        return belowSpace == 0 && (del &- ones) & ~del & highs == 0
     }
 
     /// `HTTP/DIGIT.DIGIT` exactly filling `bytes[start..<end]`.
@@ -305,15 +312,21 @@ public struct HTTPHeadParser: Sendable {
             i += 1
             while i < contentEnd && ByteClass.isWhitespace(bytes[i]) { i += 1 }
             let valueStart = i
-            var valueEnd = i
             while i < contentEnd {
+                if i + 8 <= contentEnd, let base = bytes.baseAddress,
+                   plainValueBytes(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) {
+                    i += 8
+                    continue
+                }
                 let b = bytes[i]
                 guard ByteClass.isFieldValueByte(b) else {
                     return .failure(b == ByteClass.cr ? .bareCR : .invalidHeaderValue)
                 }
-                if !ByteClass.isWhitespace(b) { valueEnd = i + 1 }
                 i += 1
             }
+            // The value without trailing whitespace (OWS).
+            var valueEnd = contentEnd
+            while valueEnd > valueStart && ByteClass.isWhitespace(bytes[valueEnd - 1]) { valueEnd -= 1 }
             guard fields.count < maxHeaderCount else { return .failure(.tooManyHeaders) }
             fields.append(HTTPHeaders.Field(
                 nameStart: UInt32(truncatingIfNeeded: lineStart), nameEnd: UInt32(truncatingIfNeeded: nameEnd),

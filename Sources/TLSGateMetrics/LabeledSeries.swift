@@ -14,6 +14,10 @@ final class LabeledSeries<Key: Hashable & Sendable, Series: AnyObject & Sendable
     }
 
     private let known: [Key: Series]
+    /// The first known value and its series, checked before hashing (the common case: mode
+    /// `forward` on every request).
+    private let firstKey: Key?
+    private let firstSeries: Series?
     private let extra = Mutex(Extra())
     private let limit: Int
     private let overflowKey: Key
@@ -28,6 +32,8 @@ final class LabeledSeries<Key: Hashable & Sendable, Series: AnyObject & Sendable
         var table: [Key: Series] = [:]
         for key in known where table[key] == nil { table[key] = make(key) }
         self.known = table
+        self.firstKey = known.first
+        self.firstSeries = known.first.flatMap { table[$0] }
         self.limit = max(0, limit)
         self.overflowKey = overflowKey
         self.make = make
@@ -36,6 +42,7 @@ final class LabeledSeries<Key: Hashable & Sendable, Series: AnyObject & Sendable
     /// The series for `key`.
     @inline(__always)
     func series(_ key: Key) -> Series {
+        if let firstSeries, key == firstKey { return firstSeries }
         if let series = known[key] { return series }
         return slowSeries(key)
     }

@@ -97,6 +97,23 @@ func keyOrder(_ line: String) -> [String] {
         #expect(object["k\"ey\n"] as? String == nasty)
     }
 
+    /// The writer skips eight plain bytes at a time: every special character must still be found
+    /// at every offset within (and across) those eight-byte steps.
+    @Test func escapingFindsSpecialBytesAtEveryOffset() throws {
+        let specials: [String] = ["\"", "\\", "\n", "\u{01}", "\u{1F}", "\u{7F}", "\u{2028}", "\u{2029}", "\t"]
+        for special in specials {
+            for offset in 0..<20 {
+                let text = String(repeating: "a", count: offset) + special + String(repeating: "b", count: 19 - offset)
+                let line = AuditRecord(event: .request, path: text).jsonLine
+                #expect(!line.utf8.dropLast().contains { $0 < 0x20 || $0 == 0x7F })
+                #expect(try parseJSONObject(line)["path"] as? String == text, "offset \(offset): \(line)")
+            }
+        }
+        // Non-ASCII that needs no escaping passes through as it is.
+        let plain = "é中文🎉" + String(repeating: "x", count: 17)
+        #expect(AuditRecord(event: .request, path: plain).jsonLine.contains(plain))
+    }
+
     @Test func numbers() throws {
         for value in [0.0, 0.0001, 1e-9, 123456.789, 1e20, -3.5] {
             let object = try parseJSONObject(AuditRecord(event: .request, extra: [("v", .double(value))]).jsonLine)

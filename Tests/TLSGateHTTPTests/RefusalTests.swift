@@ -57,6 +57,21 @@ import Testing
         #expect(r.error == expected, "\(name)")
     }
 
+    /// Field values are validated eight bytes at a time when they look plain: a forbidden byte
+    /// must be caught at every offset, and trailing whitespace trimmed whatever the length.
+    @Test func valueBytesCheckedAtEveryOffset() {
+        for offset in 0..<20 {
+            let prefix = String(repeating: "v", count: offset), suffix = String(repeating: "w", count: 19 - offset)
+            for (bad, error) in [("\u{00}", HTTPParseError.invalidHeaderValue), ("\u{7F}", .invalidHeaderValue),
+                                 ("\u{01}", .invalidHeaderValue), ("\r", .bareCR)] {
+                let text = "GET / HTTP/1.1\r\nHost: h\r\nX-V: " + prefix + bad + suffix + "\r\n\r\n"
+                #expect(parseRequest(text).error == error, "offset \(offset) byte \(bad.unicodeScalars.first!.value)")
+            }
+            let ok = "GET / HTTP/1.1\r\nHost: h\r\nX-V: \ta" + prefix + "\tx é" + suffix + " \t \r\n\r\n"
+            #expect(parseRequest(ok).head?.headers.first("x-v") == "a" + prefix + "\tx é" + suffix, "offset \(offset)")
+        }
+    }
+
     @Test func oversizeHead() {
         let big = "GET / HTTP/1.1\r\nX-Big: " + String(repeating: "a", count: 2000) + "\r\n\r\n"
         #expect(parseRequest(big, maxHeadBytes: 1024).error == .headTooLarge)
