@@ -5,7 +5,7 @@ import PackageDescription
 /// (`swift_beginAccess` on class properties): about 9 % of the instructions of a forwarded request
 /// and 20 % of a tunnel, measured with bench/instructions.sh. Debug builds (and so every test run)
 /// keep the checks, so an exclusivity violation still fails the tests.
-let dataPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+let dataPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked", "-cross-module-optimization"], .when(configuration: .release))]
 
 let package = Package(
     name: "tlsgate",
