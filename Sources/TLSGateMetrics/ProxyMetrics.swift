@@ -22,6 +22,10 @@ private typealias Gauge = Prometheus.Gauge
 /// - `tlsgate_bytes_in_total{mode}`, `tlsgate_bytes_out_total{mode}` counters
 /// - `tlsgate_handshake_duration_seconds{mode}` histogram (1 ms … 10 s)
 /// - `tlsgate_upstream_tls_total{version,cipher}` counter
+/// - `tlsgate_upstream_connections_total` counter (new forward-mode upstream connections),
+///   `tlsgate_upstream_reused_total` counter (requests sent on a kept or pooled connection)
+/// - `tlsgate_upstream_pool_idle` gauge, `tlsgate_upstream_pool_closed_total{reason}` counter,
+///   reason `expired` | `server_closed` | `full`
 /// - `tlsgate_violations_total{code}` counter
 /// - `tlsgate_config_reloads_total{result}` counter, result `ok` | `failed`
 /// - `tlsgate_audit_lines_total`, `tlsgate_audit_write_failures_total` counters
@@ -58,6 +62,29 @@ public final class ProxyMetrics: Sendable {
     private let auditLinesCounter: Counter
     private let auditFailuresCounter: Counter
     private let auditTotals = AuditTotals()
+    private let upstreamConnects: Counter
+    private let upstreamReuses: Counter
+    private let poolIdle: Gauge
+    /// Index: ``PoolClose`` raw value.
+    private let poolClosed: [Counter]
+
+    /// Why the upstream pool closed an idle connection.
+    public enum PoolClose: Int, CaseIterable, Sendable {
+        /// Idle longer than the pool keeps connections.
+        case expired
+        /// The server closed it (or sent something unasked for) while it was idle.
+        case serverClosed
+        /// The pool already held as many idle connections for that host as it keeps.
+        case full
+
+        var label: String {
+            switch self {
+            case .expired: return "expired"
+            case .serverClosed: return "server_closed"
+            case .full: return "full"
+            }
+        }
+    }
 
     /// A fresh registry with every fixed series created (at 0).
     /// - Parameter violationCodes: violation codes whose series should exist from the start
@@ -121,7 +148,33 @@ public final class ProxyMetrics: Sendable {
             "tlsgate_audit_lines_total", "Audit log lines written.").descriptor)
         auditFailuresCounter = registry.makeCounter(descriptor: Family(
             "tlsgate_audit_write_failures_total", "Audit log writes that failed.").descriptor)
+
+        upstreamConnects = registry.makeCounter(descriptor: Family(
+            "tlsgate_upstream_connections_total", "Upstream connections opened in forward mode.").descriptor)
+        upstreamReuses = registry.makeCounter(descriptor: Family(
+            "tlsgate_upstream_reused_total",
+            "Forward-mode requests sent on an upstream connection that served an earlier request (kept or pooled).").descriptor)
+        poolIdle = registry.makeGauge(descriptor: Family(
+            "tlsgate_upstream_pool_idle", "Idle upstream connections kept in the pools for reuse.").descriptor)
+        let closedFamily = Family("tlsgate_upstream_pool_closed_total", "Idle pooled upstream connections closed, by reason.")
+        poolClosed = PoolClose.allCases.map {
+            registry.makeCounter(descriptor: closedFamily.descriptor, labels: [("reason", $0.label)])
+        }
     }
+
+    // MARK: - Upstream connections and the pool
+
+    /// A forward-mode request opened a new upstream connection.
+    public func upstreamConnected() { upstreamConnects.increment() }
+
+    /// A forward-mode request went out on a connection that served an earlier request.
+    public func upstreamReused() { upstreamReuses.increment() }
+
+    /// A connection entered (`+1`) or left (`-1`) a pool's idle set.
+    public func poolIdleChanged(by delta: Int) { poolIdle.increment(by: Double(delta)) }
+
+    /// The pool closed an idle connection.
+    public func poolClosed(_ reason: PoolClose) { poolClosed[reason.rawValue].increment() }
 
     // MARK: - Connections
 

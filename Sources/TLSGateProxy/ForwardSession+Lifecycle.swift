@@ -14,6 +14,14 @@ extension ForwardSession {
         switch phase {
         case .readingHead:
             if clientIn.isEmpty && !headDeadlineArmed {
+                let idle = Double(monotonicNanos() &- idleSinceNanos) / 1e9
+                if upstream != nil && upstreamIdle {
+                    releaseUpstream()   // idle client: its upstream connection goes to the pool
+                }
+                if idle + 0.05 < env.settings.idleTimeout {
+                    timer.arm(after: env.settings.idleTimeout - idle)
+                    return
+                }
                 close()   // idle keep-alive connection
             } else if clientIn.isEmpty && requestsServed > 0 {
                 close()

@@ -247,8 +247,13 @@ extension ForwardSession {
         let keepClient = ex.head.keepAlive && (ex.responseHead?.keepAlive ?? false) && framingOK && !clientEOF && !draining
         let keepUpstream = (ex.responseHead?.keepAlive ?? false) && framingOK && !(upstream?.eof ?? true)
         if keepUpstream {
+            // A client that goes on sending keeps its upstream connection (no pool round trip per
+            // request). One that leaves gives it to the loop's pool now, and one that stays idle
+            // for `parkUpstreamAfter` gives it then (see timerFired): idle clients hold no upstream
+            // connections, thousands of them share a bounded pool.
             upstreamIdle = true
             releaseUpstreamSlot()
+            if !keepClient { releaseUpstream() }
         } else {
             dropUpstream(sendCloseNotify: true)
         }
@@ -263,7 +268,12 @@ extension ForwardSession {
         phase = .readingHead
         headDeadlineArmed = !clientIn.isEmpty
         clientIn.releaseIfEmpty()   // an idle keep-alive connection holds no buffer memory
-        timer.arm(after: clientIn.isEmpty ? env.settings.idleTimeout : env.settings.requestHeadTimeout)
+        idleSinceNanos = monotonicNanos()
+        if !clientIn.isEmpty {
+            timer.arm(after: env.settings.requestHeadTimeout)
+        } else {
+            timer.arm(after: upstream == nil ? env.settings.idleTimeout : min(Self.parkUpstreamAfter, env.settings.idleTimeout))
+        }
     }
 
     /// The exchange failed: audit it, then answer with a proxy error (or just close when part of

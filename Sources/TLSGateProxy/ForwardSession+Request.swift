@@ -95,11 +95,13 @@ extension ForwardSession {
                 return
             }
             exchange?.reusedUpstream = true
+            env.metrics.upstreamReused()
             startExchange()
         } else {
             releaseUpstream()
             if adoptPooledUpstream(host: host, port: port) {
                 exchange?.reusedUpstream = true
+                env.metrics.upstreamReused()
                 startExchange()
             } else {
                 connectUpstream(host: host, port: port)

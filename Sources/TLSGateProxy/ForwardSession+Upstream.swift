@@ -31,6 +31,7 @@ extension ForwardSession {
                 failExchange(status: 502, code: ViolationCode.upstreamUnreachable.rawValue,
                              violation: .upstreamUnreachable, message: message)
             case .success(let connected):
+                env.metrics.upstreamConnected()
                 for code in connected.reported where exchange?.violations.contains(code) == false {
                     exchange?.violations.append(code)
                     exchange?.decision = .report

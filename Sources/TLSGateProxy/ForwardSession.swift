@@ -51,6 +51,10 @@ final class ForwardSession: DrainableSession, @unchecked Sendable {
     let pool: UpstreamPool?
     /// The upstream connection is between exchanges and may be pooled.
     var upstreamIdle = false
+    /// When the client connection last became idle (between requests).
+    var idleSinceNanos: UInt64 = 0
+    /// Seconds a client may sit idle before its upstream connection goes back to the pool.
+    static let parkUpstreamAfter = 1.0
 
     let clientIn: IOBuffer
     var clientPending = OutputQueue()

@@ -39,7 +39,7 @@ public final class ProxyServer: @unchecked Sendable {
         var loops: [EventLoop] = []
         for index in 0..<cores { loops.append(try EventLoop(name: "tlsgate.loop.\(index)")) }
         self.loops = loops
-        self.pools = Dictionary(uniqueKeysWithValues: loops.map { (ObjectIdentifier($0), UpstreamPool(loop: $0)) })
+        self.pools = Dictionary(uniqueKeysWithValues: loops.map { (ObjectIdentifier($0), UpstreamPool(loop: $0, metrics: environment.metrics)) })
         self.listener = try Listener(address: address, loops: loops)
     }
 

@@ -1,4 +1,5 @@
 import TLSGateIO
+import TLSGateMetrics
 import TLSGateTLS
 
 /// Idle upstream TLS connections kept for the next request, across client connections.
@@ -45,8 +46,12 @@ final class UpstreamPool: @unchecked Sendable {
     private var sweeper: LoopTimer?
     private(set) var reuses = 0
 
-    init(loop: EventLoop, maxIdlePerKey: Int = 128, idleTimeout: Double = 30) {
+    /// Where the pool reports its idle count and closes (nil: not reported).
+    let metrics: ProxyMetrics?
+
+    init(loop: EventLoop, maxIdlePerKey: Int = 128, idleTimeout: Double = 30, metrics: ProxyMetrics? = nil) {
         self.loop = loop
+        self.metrics = metrics
         self.maxIdlePerKey = maxIdlePerKey
         self.idleTimeout = idleTimeout
     }
@@ -60,6 +65,7 @@ final class UpstreamPool: @unchecked Sendable {
     func take(_ key: Key) -> UpstreamLink? {
         while var list = idle[key], let entry = list.popLast() {
             idle[key] = list.isEmpty ? nil : list
+            metrics?.poolIdleChanged(by: -1)
             let link = entry.link
             if link.channel.isClosed || link.eof { continue }
             link.channel.wantReads(false)
@@ -72,9 +78,13 @@ final class UpstreamPool: @unchecked Sendable {
     /// Keeps `link` for reuse (the caller gives up the link). Returns false when the pool is full
     /// for that key; the caller then closes the link itself.
     func put(_ link: UpstreamLink, _ key: Key) -> Bool {
-        guard idleTimeout > 0, maxIdlePerKey > 0, idle[key, default: []].count < maxIdlePerKey,
-              !link.channel.isClosed, !link.eof, link.handshakeDone else { return false }
+        guard idleTimeout > 0, maxIdlePerKey > 0, !link.channel.isClosed, !link.eof, link.handshakeDone else { return false }
+        guard idle[key, default: []].count < maxIdlePerKey else {
+            metrics?.poolClosed(.full)
+            return false
+        }
         idle[key, default: []].append(Idle(link: link, since: monotonicNanos()))
+        metrics?.poolIdleChanged(by: 1)
         link.readable = false
         link.channel.setHandlers(readable: { [self] in idleLinkReadable(link, key) }, writable: {})
         link.channel.wantWrites(false)
@@ -98,6 +108,8 @@ final class UpstreamPool: @unchecked Sendable {
         guard var list = idle[key], let index = list.firstIndex(where: { $0.link === link }) else { return }
         let entry = list.remove(at: index)
         idle[key] = list.isEmpty ? nil : list
+        metrics?.poolIdleChanged(by: -1)
+        metrics?.poolClosed(.serverClosed)
         close(entry)
     }
 
@@ -124,6 +136,10 @@ final class UpstreamPool: @unchecked Sendable {
         for (key, list) in idle {
             let (expired, kept) = (list.filter { $0.since < cutoff }, list.filter { $0.since >= cutoff })
             idle[key] = kept.isEmpty ? nil : kept
+            if !expired.isEmpty {
+                metrics?.poolIdleChanged(by: -expired.count)
+                for _ in expired { metrics?.poolClosed(.expired) }
+            }
             expired.forEach(close)
         }
     }

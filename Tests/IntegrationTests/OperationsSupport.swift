@@ -301,7 +301,8 @@ final class OpsFixture {
     let gate: TLSGate
     var config: GateConfig
 
-    init(_ label: String, blackhole withBlackhole: Bool = false, configure: (inout GateConfig) -> Void = { _ in }) throws {
+    init(_ label: String, blackhole withBlackhole: Bool = false, gateEnv: [String: String] = [:],
+         configure: (inout GateConfig) -> Void = { _ in }) throws {
         dir = try TempDir("ops-" + label)
         do {
             certs = try CertFactory(dir: dir)
@@ -313,7 +314,7 @@ final class OpsFixture {
             if let blackhole { config.resolve[Names.other] = blackhole.target }
             configure(&config)
             self.config = config
-            gate = try TLSGate(config, dir: dir)
+            gate = try TLSGate(config, dir: dir, env: gateEnv)
         } catch {
             dir.cleanup()
             throw error

@@ -25,6 +25,10 @@ private func samples(_ text: String) -> [String: Double] {
         ("tlsgate_config_reloads_total", "counter"),
         ("tlsgate_audit_lines_total", "counter"),
         ("tlsgate_audit_write_failures_total", "counter"),
+        ("tlsgate_upstream_connections_total", "counter"),
+        ("tlsgate_upstream_reused_total", "counter"),
+        ("tlsgate_upstream_pool_idle", "gauge"),
+        ("tlsgate_upstream_pool_closed_total", "counter"),
     ]
     for (name, type) in families {
         #expect(text.contains("# HELP \(name) "), "missing HELP for \(name)")
@@ -205,4 +209,23 @@ private func samples(_ text: String) -> [String: Double] {
     #expect(s[#"tlsgate_upstream_tls_total{version="TLSv1.3",cipher="c0"}"#] == n / 2)
     #expect(s[#"tlsgate_upstream_tls_total{version="TLSv1.3",cipher="c1"}"#] == n / 2)
     #expect(s[#"tlsgate_handshake_duration_seconds_count{mode="tunnel"}"#] == n)
+}
+
+@Test func poolSeriesCountConnectionsReusesAndCloses() {
+    let metrics = ProxyMetrics()
+    metrics.upstreamConnected()
+    metrics.upstreamReused()
+    metrics.upstreamReused()
+    metrics.poolIdleChanged(by: 3)
+    metrics.poolIdleChanged(by: -1)
+    metrics.poolClosed(.expired)
+    metrics.poolClosed(.serverClosed)
+    metrics.poolClosed(.serverClosed)
+    let s = samples(metrics.render())
+    #expect(s["tlsgate_upstream_connections_total"] == 1)
+    #expect(s["tlsgate_upstream_reused_total"] == 2)
+    #expect(s["tlsgate_upstream_pool_idle"] == 2)
+    #expect(s[#"tlsgate_upstream_pool_closed_total{reason="expired"}"#] == 1)
+    #expect(s[#"tlsgate_upstream_pool_closed_total{reason="server_closed"}"#] == 2)
+    #expect(s[#"tlsgate_upstream_pool_closed_total{reason="full"}"#] == 0)
 }
