@@ -71,6 +71,20 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
 
     /// The numeric IP address as text, without the port.
     public var ipString: String {
+        if family == AF_INET {
+            // Dotted quad by hand: glibc's inet_ntop formats IPv4 with sprintf (hundreds of
+            // instructions per audit line).
+            let address = withUnsafePointer(to: storage) { ptr in
+                ptr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt32(bigEndian: $0.pointee.sin_addr.s_addr) }
+            }
+            var text = ""
+            text.reserveCapacity(15)
+            for shift in stride(from: 24, through: 0, by: -8) {
+                if shift != 24 { text.append(".") }
+                text.append(String((address >> UInt32(shift)) & 0xFF))
+            }
+            return text
+        }
         var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
         let family = self.family
         let ok: Bool = withUnsafePointer(to: storage) { ptr in

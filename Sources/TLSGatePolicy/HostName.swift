@@ -4,10 +4,13 @@ public enum HostName {
     /// Returns the input unchanged (no allocation) when it is already normal.
     public static func normalize(_ host: String) -> String {
         let utf8 = host.utf8
-        var needsWork = false
-        for byte in utf8 where byte &- 0x41 < 26 { needsWork = true; break }  // 'A'...'Z'
-        if !needsWork, let last = utf8.last, last == 0x2E || last == 0x5D { needsWork = true }
-        if !needsWork, utf8.first == 0x5B { needsWork = true }
+        // Already normal (the usual case): one pass over the bytes, no copy.
+        let needsWork = utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            guard let first = bytes.first, let last = bytes.last else { return false }
+            if first == 0x5B || last == 0x2E || last == 0x5D { return true }
+            for byte in bytes where byte &- 0x41 < 26 { return true }  // 'A'...'Z'
+            return false
+        } ?? true
         guard needsWork else { return host }
 
         var bytes = Array(utf8)

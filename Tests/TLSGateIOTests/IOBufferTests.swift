@@ -29,6 +29,9 @@ import Testing
         let v4 = try #require(SocketAddress(ip: "127.0.0.1", port: 8080))
         #expect(v4.description == "127.0.0.1:8080")
         #expect(v4.ipBytes == [127, 0, 0, 1])
+        for text in ["0.0.0.0", "255.255.255.255", "10.0.200.7", "192.168.1.254", "1.2.3.4"] {
+            #expect(SocketAddress(ip: text, port: 1)?.ipString == text)
+        }
         let v6 = try #require(SocketAddress(ip: "::1", port: 443))
         #expect(v6.description == "[::1]:443")
         #expect(v6.ipBytes.count == 16)
