@@ -1,8 +1,10 @@
 extension AuditRecord {
     /// Appends the record as one JSON object followed by `\n`. A nil `time` is written as null.
     public func encode(into out: inout [UInt8]) {
-        var json = JSONWriter(out: out)
-        out = []
+        JSONWriter.write(into: &out) { json in encode(&json) }
+    }
+
+    private func encode(_ json: inout JSONWriter) {
         json.begin()
         json.key("time"); if let text = time?.rfc3339Bytes { json.quoted(text) } else { json.null() }
         json.key("event"); json.string(event.rawValue)
@@ -33,14 +35,13 @@ extension AuditRecord {
             case .string(let s): json.string(s)
             case .int(let i): json.int(i)
             case .double(let d): json.double(d)
-            case .bool(let b): json.raw(b ? Array("true".utf8) : Array("false".utf8))
+            case .bool(let b): json.bool(b)
             case .null: json.null()
             case .strings(let list): json.strings(list)
             }
         }
         json.end()
-        json.out.append(0x0A)
-        out = json.out
+        json.newline()
     }
 
     /// The JSON line, `\n` terminated.

@@ -1,62 +1,115 @@
-/// Minimal JSON object writer over a byte buffer (no Foundation). Strings are escaped per
-/// RFC 8259; U+2028/U+2029 and DEL are escaped too so lines stay safe for any reader.
+/// Minimal JSON object writer (no Foundation). Strings are escaped per RFC 8259; U+2028/U+2029
+/// and DEL are escaped too so lines stay safe for any reader.
+///
+/// It writes into scratch memory of its own (no per-byte array bookkeeping: an audit line is
+/// written on every request) and hands the bytes over once, in ``finish(appendingTo:)``. Use it
+/// through ``write(into:_:)``, which owns that memory.
 struct JSONWriter {
-    var out: [UInt8]
+    private var base: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private var count = 0
     private var needsComma = false
 
-    init(out: [UInt8]) {
-        self.out = out
+    private init(capacity: Int) {
+        self.capacity = capacity
+        self.base = .allocate(capacity: capacity)
     }
 
-    mutating func begin() { out.append(0x7B); needsComma = false }
-    mutating func end() { out.append(0x7D) }
+    /// Runs `body` with a fresh writer, then appends what it wrote to `out`.
+    static func write(into out: inout [UInt8], _ body: (inout JSONWriter) -> Void) {
+        var writer = JSONWriter(capacity: 1024)
+        body(&writer)
+        out.append(contentsOf: UnsafeBufferPointer(start: writer.base, count: writer.count))
+        writer.base.deallocate()
+    }
+
+    // MARK: Raw output
+
+    @inline(__always)
+    private mutating func reserve(_ extra: Int) {
+        guard count + extra > capacity else { return }
+        let grown = max(capacity * 2, count + extra)
+        let fresh = UnsafeMutablePointer<UInt8>.allocate(capacity: grown)
+        fresh.update(from: base, count: count)
+        base.deallocate()
+        base = fresh
+        capacity = grown
+    }
+
+    @inline(__always)
+    mutating func byte(_ b: UInt8) {
+        reserve(1)
+        base[count] = b
+        count += 1
+    }
+
+    @inline(__always)
+    mutating func bytes(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let source = bytes.baseAddress, bytes.count > 0 else { return }
+        reserve(bytes.count)
+        (base + count).update(from: source, count: bytes.count)
+        count += bytes.count
+    }
+
+    @inline(__always)
+    private mutating func ascii(_ text: StaticString) {
+        bytes(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    // MARK: JSON
+
+    mutating func begin() { byte(0x7B); needsComma = false }
+    mutating func end() { byte(0x7D) }
+    mutating func newline() { byte(0x0A) }
 
     mutating func key(_ name: String) {
-        if needsComma { out.append(0x2C) }
+        if needsComma { byte(0x2C) }
         needsComma = true
         string(name)
-        out.append(0x3A)
+        byte(0x3A)
     }
 
     /// A key written in the source (plain ASCII, nothing to escape): copied as it is.
     mutating func key(_ name: StaticString) {
-        if needsComma { out.append(0x2C) }
+        reserve(name.utf8CodeUnitCount + 4)
+        if needsComma { byte(0x2C) }
         needsComma = true
-        out.append(0x22)
-        out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-        out.append(0x22)
-        out.append(0x3A)
+        byte(0x22)
+        ascii(name)
+        byte(0x22)
+        byte(0x3A)
     }
 
-    mutating func null() { out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C]) }
+    mutating func null() { ascii("null") }
 
-    mutating func raw(_ bytes: [UInt8]) { out.append(contentsOf: bytes) }
+    mutating func bool(_ value: Bool) { if value { ascii("true") } else { ascii("false") } }
 
     /// Bytes known to need no escaping, in quotes.
-    mutating func quoted(_ bytes: [UInt8]) {
-        out.append(0x22)
-        out.append(contentsOf: bytes)
-        out.append(0x22)
+    mutating func quoted(_ text: [UInt8]) {
+        byte(0x22)
+        text.withUnsafeBufferPointer { bytes($0) }
+        byte(0x22)
     }
 
     mutating func int(_ value: Int?) {
         guard let value else { return null() }
-        appendDecimal(value)
+        decimal(value)
     }
 
-    /// Decimal digits of `value`, written straight into the output.
-    private mutating func appendDecimal(_ value: Int) {
-        if value < 0 { out.append(0x2D) }
+    /// Decimal digits of `value`.
+    private mutating func decimal(_ value: Int) {
+        reserve(20)
+        if value < 0 { byte(0x2D) }
         var magnitude = value.magnitude
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)   // 24 bytes: enough for 20 digits
-        var count = 0
+        var n = 0
         withUnsafeMutableBytes(of: &digits) { buffer in
             repeat {
-                buffer[23 - count] = 0x30 + UInt8(magnitude % 10)
+                buffer[23 - n] = 0x30 + UInt8(magnitude % 10)
                 magnitude /= 10
-                count += 1
+                n += 1
             } while magnitude > 0
-            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[(24 - count)...]))
+            bytes(UnsafeBufferPointer(start: buffer.baseAddress!.assumingMemoryBound(to: UInt8.self) + (24 - n), count: n))
         }
     }
 
@@ -64,67 +117,76 @@ struct JSONWriter {
     mutating func double(_ value: Double?) {
         guard let value, value.isFinite else { return null() }
         if value == value.rounded(), abs(value) < 1e15 {
-            appendDecimal(Int(value))
+            decimal(Int(value))
         } else {
-            out.append(contentsOf: value.description.utf8)
+            var text = value.description
+            text.withUTF8 { bytes($0) }
         }
     }
 
     mutating func strings(_ list: [String]) {
-        out.append(0x5B)
+        byte(0x5B)
         for (i, item) in list.enumerated() {
-            if i > 0 { out.append(0x2C) }
+            if i > 0 { byte(0x2C) }
             string(item)
         }
-        out.append(0x5D)
+        byte(0x5D)
     }
 
     mutating func string(_ value: String?) {
-        guard let value else { return null() }
-        out.append(0x22)
-        var copy = value
-        copy.withUTF8 { appendEscaped($0) }
-        out.append(0x22)
+        guard var value else { return null() }
+        byte(0x22)
+        value.withUTF8 { appendEscaped($0) }
+        byte(0x22)
     }
 
-    private mutating func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>) {
+    private mutating func appendEscaped(_ text: UnsafeBufferPointer<UInt8>) {
         var runStart = 0
         var i = 0
-        let count = bytes.count
+        let count = text.count
         while i < count {
             // Eight bytes at a time while none of them can need escaping (the usual case).
-            if i + 8 <= count, let base = bytes.baseAddress,
-               !Self.mayNeedEscape(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) {
+            if i + 8 <= count, let start = text.baseAddress,
+               !Self.mayNeedEscape(UnsafeRawPointer(start + i).loadUnaligned(as: UInt64.self)) {
                 i += 8
                 continue
             }
-            let byte = bytes[i]
-            var escape: [UInt8]? = nil
+            let b = text[i]
+            if b >= 0x20 && b != 0x22 && b != 0x5C && b != 0x7F && b != 0xE2 {
+                i += 1   // plain byte (the tail after the eight-byte steps)
+                continue
+            }
             var width = 1
-            switch byte {
-            case 0x22: escape = [0x5C, 0x22]
-            case 0x5C: escape = [0x5C, 0x5C]
-            case 0x0A: escape = [0x5C, 0x6E]
-            case 0x0D: escape = [0x5C, 0x72]
-            case 0x09: escape = [0x5C, 0x74]
-            case 0x08: escape = [0x5C, 0x62]
-            case 0x0C: escape = [0x5C, 0x66]
-            case 0x00..<0x20, 0x7F: escape = Self.unicodeEscape(UInt16(byte))
-            case 0xE2 where i + 2 < count && bytes[i + 1] == 0x80 && (bytes[i + 2] == 0xA8 || bytes[i + 2] == 0xA9):
-                escape = Self.unicodeEscape(bytes[i + 2] == 0xA8 ? 0x2028 : 0x2029)
+            var scalar: UInt16? = nil
+            var short: UInt8 = 0
+            switch b {
+            case 0x22: short = 0x22
+            case 0x5C: short = 0x5C
+            case 0x0A: short = 0x6E
+            case 0x0D: short = 0x72
+            case 0x09: short = 0x74
+            case 0x08: short = 0x62
+            case 0x0C: short = 0x66
+            case 0x00..<0x20, 0x7F: scalar = UInt16(b)
+            case 0xE2 where i + 2 < count && text[i + 1] == 0x80 && (text[i + 2] == 0xA8 || text[i + 2] == 0xA9):
+                scalar = text[i + 2] == 0xA8 ? 0x2028 : 0x2029
                 width = 3
-            default: break
+            default:
+                i += 1   // 0xE2 starting some other character
+                continue
             }
-            if let escape {
-                if runStart < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i])) }
-                out.append(contentsOf: escape)
-                i += width
-                runStart = i
+            if runStart < i { bytes(UnsafeBufferPointer(rebasing: text[runStart..<i])) }
+            byte(0x5C)
+            if let scalar {
+                byte(0x75)
+                for shift in stride(from: 12, through: 0, by: -4) { byte(Self.hexDigit(Int(scalar >> UInt16(shift)) & 0xF)) }
             } else {
-                i += 1
+                byte(short)
             }
+            i += width
+            runStart = i
         }
-        if runStart < count { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<count])) }
+        if runStart < count { bytes(UnsafeBufferPointer(rebasing: text[runStart..<count])) }
     }
 
     /// Whether any of the eight bytes in `word` is a control byte, `"`, `\\`, DEL or 0xE2 (the
@@ -140,9 +202,8 @@ struct JSONWriter {
             || hasZeroByte(word ^ (ones &* 0x7F)) || hasZeroByte(word ^ (ones &* 0xE2))
     }
 
-    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
-
-    private static func unicodeEscape(_ value: UInt16) -> [UInt8] {
-        [0x5C, 0x75, hex[Int(value >> 12) & 0xF], hex[Int(value >> 8) & 0xF], hex[Int(value >> 4) & 0xF], hex[Int(value) & 0xF]]
+    @inline(__always)
+    private static func hexDigit(_ value: Int) -> UInt8 {
+        value < 10 ? 0x30 + UInt8(value) : 0x61 + UInt8(value - 10)
     }
 }

@@ -97,6 +97,20 @@ func keyOrder(_ line: String) -> [String] {
         #expect(object["k\"ey\n"] as? String == nasty)
     }
 
+    /// Lines longer than the writer's first scratch block (1 KiB) grow it without losing a byte.
+    @Test func longLinesRoundTrip() throws {
+        var long = ""
+        for i in 0..<20_000 {
+            if i % 97 == 0 { long += "\"" } else { long.unicodeScalars.append(UnicodeScalar(UInt8(0x41 + i % 26))) }
+        }
+        let record = AuditRecord(event: .request, path: long, reason: long, extra: [("k", .string(long)), ("b", .bool(true))])
+        let object = try parseJSONObject(record.jsonLine)
+        #expect(object["path"] as? String == long)
+        #expect(object["reason"] as? String == long)
+        #expect(object["k"] as? String == long)
+        #expect(object["b"] as? Bool == true)
+    }
+
     /// The writer skips eight plain bytes at a time: every special character must still be found
     /// at every offset within (and across) those eight-byte steps.
     @Test func escapingFindsSpecialBytesAtEveryOffset() throws {
