@@ -30,7 +30,7 @@ extension AuditRecord {
             json.key("client_tls_max"); json.string(clientTLSMax)
         }
         for (name, value) in extra {
-            json.key(name)
+            json.key(escaping: name)
             switch value {
             case .string(let s): json.string(s)
             case .int(let i): json.int(i)

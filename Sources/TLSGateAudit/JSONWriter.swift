@@ -62,7 +62,8 @@ struct JSONWriter {
     mutating func end() { byte(0x7D) }
     mutating func newline() { byte(0x0A) }
 
-    mutating func key(_ name: String) {
+    /// A key chosen at run time (escaped like any string).
+    mutating func key(escaping name: String) {
         if needsComma { byte(0x2C) }
         needsComma = true
         string(name)
