@@ -54,11 +54,9 @@ public final class AuditLog: @unchecked Sendable {
     /// Queues one record as a line. Sets `time` to now if it is nil. Thread-safe; lines appear
     /// in the order the calls acquired the lock (per-thread order is always preserved).
     public func write(_ record: AuditRecord) {
-        var record = record
-        if record.time == nil { record.time = .now() }
         var line: [UInt8] = []
         line.reserveCapacity(1024)
-        record.encode(into: &line)
+        record.encode(into: &line, defaultTime: record.time == nil ? .now() : nil)
         enqueue(line)
     }
 

@@ -1,10 +1,15 @@
 extension AuditRecord {
     /// Appends the record as one JSON object followed by `\n`. A nil `time` is written as null.
     public func encode(into out: inout [UInt8]) {
-        JSONWriter.write(into: &out) { json in encode(&json) }
+        encode(into: &out, defaultTime: nil)
     }
 
-    private func encode(_ json: inout JSONWriter) {
+    /// ``encode(into:)`` with `defaultTime` standing in for a nil `time` (no copy of the record).
+    func encode(into out: inout [UInt8], defaultTime: AuditTimestamp?) {
+        JSONWriter.write(into: &out) { json in encode(&json, time: time ?? defaultTime) }
+    }
+
+    private func encode(_ json: inout JSONWriter, time: AuditTimestamp?) {
         json.begin()
         json.key("time"); if let text = time?.rfc3339Bytes { json.quoted(text) } else { json.null() }
         json.key("event"); json.string(event.rawValue)

@@ -6,7 +6,7 @@
 /// Not thread-safe: owned by one session on one event loop (whose ``BufferPool`` it may use).
 public final class IOBuffer {
     public let capacity: Int
-    private var storage: UnsafeMutableRawPointer?
+    @usableFromInline var storage: UnsafeMutableRawPointer?
     private let pool: BufferPool?
     public private(set) var readerIndex = 0
     public private(set) var writerIndex = 0
@@ -20,9 +20,14 @@ public final class IOBuffer {
 
     deinit { if let storage { free(storage) } }
 
-    /// The memory (allocated on first use).
-    @inline(__always) public var base: UnsafeMutableRawPointer {
+    /// The memory (allocated on first use). Inlinable: sessions in other modules read it for
+    /// every socket read and write.
+    @inlinable @inline(__always) public var base: UnsafeMutableRawPointer {
         if let storage { return storage }
+        return allocateStorage()
+    }
+
+    @usableFromInline func allocateStorage() -> UnsafeMutableRawPointer {
         let fresh = pool?.take(capacity) ?? UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
         storage = fresh
         return fresh
@@ -45,13 +50,13 @@ public final class IOBuffer {
     }
 
     /// Unread bytes.
-    @inline(__always) public var readableCount: Int { writerIndex - readerIndex }
-    @inline(__always) public var isEmpty: Bool { readerIndex == writerIndex }
+    @inlinable @inline(__always) public var readableCount: Int { writerIndex - readerIndex }
+    @inlinable @inline(__always) public var isEmpty: Bool { readerIndex == writerIndex }
     /// Free space after `writerIndex`.
-    @inline(__always) public var writableCount: Int { capacity - writerIndex }
+    @inlinable @inline(__always) public var writableCount: Int { capacity - writerIndex }
 
-    @inline(__always) public var readPointer: UnsafeMutableRawPointer { base + readerIndex }
-    @inline(__always) public var writePointer: UnsafeMutableRawPointer { base + writerIndex }
+    @inlinable @inline(__always) public var readPointer: UnsafeMutableRawPointer { base + readerIndex }
+    @inlinable @inline(__always) public var writePointer: UnsafeMutableRawPointer { base + writerIndex }
 
     public var readableBytes: UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(start: base + readerIndex, count: readableCount)
