@@ -5,6 +5,8 @@ enum HopByHop {
         "connection", "proxy-connection", "keep-alive", "proxy-authorization",
         "proxy-authenticate", "te", "trailer", "upgrade",
     ]
+    /// The lengths of the `fixed` names, as bits: most fields are skipped on their length alone.
+    private static let fixedLengths: UInt64 = fixed.reduce(0) { $0 | (1 << UInt64($1.utf8CodeUnitCount)) }
     /// Never removed because a Connection token names them: the body is forwarded verbatim, so its
     /// framing fields must stay, and Host is signed (SigV4) and routes the request.
     private static let protected: [StaticString] = ["content-length", "transfer-encoding", "host"]
@@ -22,7 +24,7 @@ enum HopByHop {
             var keep = FieldMask(count: headers.fields.count)
             for (index, f) in headers.fields.enumerated() {
                 let s = Int(f.nameStart), e = Int(f.nameEnd)
-                if fixed.contains(where: { matches(bytes, s, e, $0) }) {
+                if e - s < 64, fixedLengths & (1 << UInt64(e - s)) != 0, fixed.contains(where: { matches(bytes, s, e, $0) }) {
                     keep[index] = false
                     continue
                 }

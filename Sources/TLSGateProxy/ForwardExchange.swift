@@ -20,7 +20,13 @@ final class ForwardExchange {
     var requestForwardable = 0
 
     var responseParser: HTTPHeadParser
-    var responseHead: HTTPResponseHead?
+    var responseHead: HTTPResponseHead? {
+        didSet { upstreamKeepsAlive = responseHead?.keepAlive ?? false }
+    }
+    /// `responseHead?.keepAlive`, computed once (it scans the Connection fields).
+    private(set) var upstreamKeepsAlive = false
+    /// `head.keepAlive`, computed once.
+    lazy var clientKeepsAlive = head.keepAlive
     var responseTracker: BodyTracker?
     var responseFraming: BodyFraming?
     var responseComplete = false

@@ -160,9 +160,9 @@ extension ForwardSession {
                                      message: "invalid response framing from \(ex.host): \(error.reason)")
                         return
                     }
-                    let keepAlive = ex.head.keepAlive && head.keepAlive && framing != .untilClose
-                    clientPending.append(clientResponseHead(head, keepAlive: keepAlive, clientVersion: ex.head.version))
                     ex.responseHead = head
+                    let keepAlive = ex.clientKeepsAlive && ex.upstreamKeepsAlive && framing != .untilClose
+                    clientPending.append(clientResponseHead(head, keepAlive: keepAlive, clientVersion: ex.head.version))
                     ex.responseStarted = true
                     ex.responseTracker = BodyTracker(framing)
                     ex.responseFraming = framing
@@ -244,8 +244,8 @@ extension ForwardSession {
             if case .untilClose? = ex.responseFraming { return false }
             return true
         }()
-        let keepClient = ex.head.keepAlive && (ex.responseHead?.keepAlive ?? false) && framingOK && !clientEOF && !draining
-        let keepUpstream = (ex.responseHead?.keepAlive ?? false) && framingOK && !(upstream?.eof ?? true)
+        let keepClient = ex.clientKeepsAlive && ex.upstreamKeepsAlive && framingOK && !clientEOF && !draining
+        let keepUpstream = ex.upstreamKeepsAlive && framingOK && !(upstream?.eof ?? true)
         if keepUpstream {
             // A client that goes on sending keeps its upstream connection (no pool round trip per
             // request). One that leaves gives it to the loop's pool now, and one that stays idle
