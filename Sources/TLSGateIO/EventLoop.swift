@@ -39,6 +39,13 @@ public final class EventLoop: @unchecked Sendable {
     private var generation: UInt32 = 0
     private var timers = TimerHeap()
 
+    /// `op` values of `tg_epoll_ctl` (the shim maps them to EPOLL_CTL_*).
+    private enum EpollOp {
+        static let add: Int32 = 1
+        static let modify: Int32 = 2
+        static let delete: Int32 = 3
+    }
+
     private struct ChannelSlot {
         var channel: SocketChannel?
         var generation: UInt32 = 0
@@ -55,7 +62,7 @@ public final class EventLoop: @unchecked Sendable {
             Posix.close(epfd)
             throw IOError(function: "eventfd", errno: err)
         }
-        _ = tg_epoll_ctl(epfd, 1, wakeFD, tg_epollin(), 0)
+        _ = tg_epoll_ctl(epfd, EpollOp.add, wakeFD, tg_epollin(), 0)
         let started = DispatchSemaphore(value: 0)
         let box = Unmanaged.passRetained(ThreadStart { [self] in
             thread = pthread_self()
@@ -154,20 +161,20 @@ public final class EventLoop: @unchecked Sendable {
         generation &+= 1
         if generation == 0 { generation = 1 }
         let token = UInt64(generation) << 32 | UInt64(UInt32(bitPattern: channel.fd))
-        guard tg_epoll_ctl(epfd, 1, channel.fd, events, token) == 0 else { return 0 }
+        guard tg_epoll_ctl(epfd, EpollOp.add, channel.fd, events, token) == 0 else { return 0 }
         channels[fd] = ChannelSlot(channel: channel, generation: generation)
         return token
     }
 
     /// Changes the events a registered channel is watched for.
     func modify(_ channel: SocketChannel, token: UInt64, events: UInt32) {
-        _ = tg_epoll_ctl(epfd, 2, channel.fd, events, token)
+        _ = tg_epoll_ctl(epfd, EpollOp.modify, channel.fd, events, token)
     }
 
     /// Removes `channel` from the table and from epoll (`keepEpollEntry`: the caller closes the
     /// descriptor right away, which removes it from epoll anyway).
     func unregister(_ channel: SocketChannel, keepEpollEntry: Bool = false) {
-        if !keepEpollEntry { _ = tg_epoll_ctl(epfd, 3, channel.fd, 0, 0) }
+        if !keepEpollEntry { _ = tg_epoll_ctl(epfd, EpollOp.delete, channel.fd, 0, 0) }
         let fd = Int(channel.fd)
         if fd < channels.count, channels[fd].channel === channel { channels[fd] = ChannelSlot() }
     }
