@@ -9,7 +9,7 @@
 # Environment:
 #   SOAK_TUNNELS=N       held tunnels (default 10000, lowered to fit `ulimit -Hn` if needed; quick: 1000)
 #   SOAK_KEEPALIVE=N     held idle forward-mode keep-alive clients after the tunnel cycles (default:
-#                        10000, lowered to fit `ulimit -Hn` if needed; quick: 1000; 0 = skip the phase)
+#                        10000, lowered like tunnels to fit `ulimit -Hn`; quick: 1000; 0 = skip the phase)
 #   SOAK_QUICK=1         smoke run: 1000 tunnels and keep-alive clients, short phases (~2 min)
 #   SOAK_RATE=R          new held tunnels per second during the ramp (default 500)
 #   SOAK_MIX_SECONDS=S   mixed-load phase (default 20; quick: 5)
@@ -104,15 +104,17 @@ if [ "$NOFILE" != unlimited ] && [ "$NOFILE" -lt $(( TUNNELS * 2 + 1000 )) ]; th
     log "WARNING: $FD_NOTE"
   fi
 fi
-# An idle keep-alive client costs tlsgate one descriptor (its upstream connection is pooled).
-if [ "$NOFILE" != unlimited ] && [ "$KA" -gt 0 ] && [ "$NOFILE" -lt $(( KA + 1000 )) ]; then
+# An idle keep-alive client costs tlsgate one descriptor (its upstream connection is pooled), but
+# tlsgate caps limits.max_connections at (descriptor limit - 256) / 2, since any client connection
+# may need an upstream one: the same budget as tunnels.
+if [ "$NOFILE" != unlimited ] && [ "$KA" -gt 0 ] && [ "$NOFILE" -lt $(( KA * 2 + 1000 )) ]; then
   if [ -z "$KA_SET" ]; then
-    KA=$(( (NOFILE - 1000) / 100 * 100 ))
-    FD_NOTE="${FD_NOTE:+$FD_NOTE; }default keep-alive clients lowered to fit the descriptor limit $NOFILE: $KA"
-    log "NOTE: keep-alive clients lowered to $KA (descriptor limit $NOFILE)"
+    KA=$(( (NOFILE - 1000) / 2 / 100 * 100 ))
+    FD_NOTE="${FD_NOTE:+$FD_NOTE; }default keep-alive clients lowered to $KA: tlsgate accepts at most (descriptor limit - 256) / 2 connections"
+    log "NOTE: keep-alive clients lowered to $KA (tlsgate's connection cap under descriptor limit $NOFILE)"
   else
-    FD_NOTE="${FD_NOTE:+$FD_NOTE; }descriptor limit $NOFILE is below the $(( KA + 1000 )) that $KA keep-alive clients need"
-    log "WARNING: descriptor limit $NOFILE is below the $(( KA + 1000 )) that $KA keep-alive clients need"
+    FD_NOTE="${FD_NOTE:+$FD_NOTE; }descriptor limit $NOFILE: tlsgate accepts at most $(( (NOFILE - 256) / 2 )) connections, fewer than $KA keep-alive clients"
+    log "WARNING: descriptor limit $NOFILE: tlsgate accepts at most $(( (NOFILE - 256) / 2 )) connections (SOAK_KEEPALIVE=$KA)"
   fi
 fi
 MAX_CONN=$(( 2 * TUNNELS > KA ? 2 * TUNNELS : KA )); MAX_CONN=$(( MAX_CONN + 2000 > 20000 ? MAX_CONN + 2000 : 20000 ))
