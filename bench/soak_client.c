@@ -22,6 +22,13 @@
  * --spread K sends tunnel i to host "o<i % K>.<sni>" instead of <target>'s host (same port), to stay
  * under a per-upstream-host connection cap.
  *
+ * --forward: forward-mode keep-alive clients instead of tunnels. Every connection:
+ *   non-blocking TCP connect to the proxy -> plain absolute-form
+ *   "GET http://<sni><path> HTTP/1.1" (Host, Connection: keep-alive; churn: Connection: close)
+ *   -> read the whole Content-Length response -> hold: stay connected and silent; churn: close.
+ * Same ramp, hold, release, recheck, bounds and timeouts as tunnels; "connect" is then the TCP
+ * connect time and there is no TLS on the client side (tlsgate makes the upstream TLS itself).
+ *
  * Output: one line of key=value on stdout (counts, errors by kind, latency p50/p99 in ms):
  *   connect  = TCP connect start -> CONNECT 2xx head received (tunnel set up by the proxy)
  *   tls      = TLS handshake through the tunnel
@@ -73,7 +80,7 @@ struct conn {
     SSL *ssl;
     int recheck;          /* this exchange is the release-time GET */
     int hix;              /* host index (--spread) */
-    size_t sent;          /* bytes of the CONNECT request sent */
+    size_t sent;          /* bytes of the CONNECT request (or plain forward GET) sent */
     double t0, t_phase, deadline;
     char *head;           /* response head accumulator (only while reading) */
     size_t head_len;
@@ -88,7 +95,7 @@ static int ep;
 static SSL_CTX *ctx;
 static struct sockaddr_in proxy_addr;
 static const char *target = "origin.bench.test:443", *sni = "origin.bench.test", *path = "/1k";
-static int churn = 0, nsources = 0, inflight = 0, inflight_max = 200;
+static int churn = 0, fwd = 0, nsources = 0, inflight = 0, inflight_max = 200;
 static double op_timeout = 10;
 static long errs[E_COUNT];
 static long status_hist[6]; /* 1xx..5xx of non-2xx CONNECT replies; [0] = unparsable */
@@ -167,6 +174,7 @@ static void start_get(struct conn *c, double t) {
     c->t_phase = t;
     c->deadline = t + op_timeout;
     c->head_len = 0;
+    c->sent = 0;
     c->body_need = -1;
     c->body_got = 0;
     if (!c->head) c->head = malloc(HEAD_MAX);
@@ -223,6 +231,13 @@ static void step(struct conn *c, unsigned events) {
             if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
             if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0) {
                 errno = err; fail(c, E_TCP); return;
+            }
+            if (fwd) {
+                /* Forward mode: no CONNECT, no client TLS; the GET goes straight to the proxy. */
+                sample(&s_connect, t - c->t0);
+                start_get(c, t);
+                if (c->st == S_FREE) return;
+                break;
             }
             c->st = S_CONNECT_SEND;
             c->sent = 0;
@@ -288,6 +303,16 @@ static void step(struct conn *c, unsigned events) {
             return;
         }
         case S_GET_SEND: {
+            if (!c->ssl) {
+                ssize_t n = send(c->fd, get_req[c->hix] + c->sent, (size_t)get_len[c->hix] - c->sent, MSG_NOSIGNAL);
+                if (n < 0 && errno == EAGAIN) { set_events(c, EPOLLOUT); return; }
+                if (n <= 0) { fail(c, c->recheck ? E_RECHECK : E_PROXY_CLOSED); return; }
+                c->sent += (size_t)n;
+                if (c->sent < (size_t)get_len[c->hix]) { set_events(c, EPOLLOUT); return; }
+                c->st = S_GET_READ;
+                set_events(c, EPOLLIN);
+                break;
+            }
             int r = SSL_write(c->ssl, get_req[c->hix], get_len[c->hix]);
             if (r == get_len[c->hix]) { c->st = S_GET_READ; set_events(c, EPOLLIN); break; }
             int e = SSL_get_error(c->ssl, r);
@@ -299,7 +324,13 @@ static void step(struct conn *c, unsigned events) {
         case S_GET_READ: {
             char buf[16384];
             int r;
-            if (c->body_need < 0) {
+            if (!c->ssl) {
+                ssize_t n = c->body_need < 0 ? recv(c->fd, c->head + c->head_len, HEAD_MAX - 1 - c->head_len, 0)
+                                             : recv(c->fd, buf, sizeof buf, 0);
+                if (n < 0 && errno == EAGAIN) { set_events(c, EPOLLIN); return; }
+                if (n <= 0) { fail(c, c->recheck ? E_RECHECK : (n == 0 ? E_PROXY_CLOSED : E_HTTP)); return; }
+                r = (int)n;
+            } else if (c->body_need < 0) {
                 r = SSL_read(c->ssl, c->head + c->head_len, (int)(HEAD_MAX - 1 - c->head_len));
             } else {
                 r = SSL_read(c->ssl, buf, sizeof buf);
@@ -319,7 +350,17 @@ static void step(struct conn *c, unsigned events) {
                     if (c->head_len >= HEAD_MAX - 1) { fail(c, c->recheck ? E_RECHECK : E_HTTP); return; }
                     break;
                 }
-                if (strncmp(c->head, "HTTP/1.1 200", 12) != 0) { fail(c, c->recheck ? E_RECHECK : E_HTTP); return; }
+                if (strncmp(c->head, "HTTP/1.1 200", 12) != 0) {
+                    if (fwd && !c->recheck && c->head_len >= 12 && c->head[9] >= '1' && c->head[9] <= '5') {
+                        /* Forward mode: a proxy error status (403, 502, 503, ...) is the proxy's answer. */
+                        status_hist[c->head[9] - '0']++;
+                        if (err_msgs < 8) { err_msgs++; fprintf(stderr, "soak_client: GET reply: %.*s\n", 40, c->head); }
+                        fail(c, E_PROXY_STATUS);
+                        return;
+                    }
+                    fail(c, c->recheck ? E_RECHECK : E_HTTP);
+                    return;
+                }
                 char *cl = strcasestr(c->head, "\r\ncontent-length:");
                 if (!cl || cl > end) { fail(c, c->recheck ? E_RECHECK : E_HTTP); return; }
                 c->body_need = atol(cl + 17);
@@ -340,7 +381,7 @@ static void step(struct conn *c, unsigned events) {
             if (churn) {
                 /* Send close_notify, then read until the server's EOF: closing with unread bytes
                  * would reset the connection (and show up as "connection reset" in the audit). */
-                SSL_shutdown(c->ssl);
+                if (c->ssl) SSL_shutdown(c->ssl);
                 c->st = S_DRAIN;
                 c->deadline = t + 2;
                 set_events(c, EPOLLIN | EPOLLRDHUP);
@@ -353,6 +394,14 @@ static void step(struct conn *c, unsigned events) {
         case S_IDLE: {
             /* An idle tunnel should see nothing; post-handshake messages are consumed here. */
             char buf[4096];
+            if (!c->ssl) {
+                /* An idle keep-alive client should see nothing at all: bytes or EOF = closed. */
+                ssize_t n = recv(c->fd, buf, sizeof buf, 0);
+                if (n < 0 && errno == EAGAIN) return;
+                errs[E_HOLD_CLOSED]++;
+                release_conn(c, 0);
+                return;
+            }
             int r = SSL_read(c->ssl, buf, sizeof buf);
             if (r > 0) break;
             int e = SSL_get_error(c->ssl, r);
@@ -425,6 +474,7 @@ int main(int argc, char **argv) {
         const char *a = argv[i];
         if (!strcmp(a, "--recheck")) { recheck = 1; continue; }
         if (!strcmp(a, "--churn")) { churn = 1; continue; }
+        if (!strcmp(a, "--forward")) { fwd = 1; continue; }
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v) { fprintf(stderr, "missing value for %s\n", a); return 2; }
         if (!strcmp(a, "--connect")) connect_to = v;
@@ -444,13 +494,13 @@ int main(int argc, char **argv) {
         else { fprintf(stderr, "unknown option %s\n", a); return 2; }
         i++;
     }
-    if (!connect_to || !ca || parse_hostport(connect_to, &proxy_addr) != 0 || tunnels < 1 ||
+    if (!connect_to || (!ca && !fwd) || parse_hostport(connect_to, &proxy_addr) != 0 || tunnels < 1 ||
         tunnels > 200000 || rate <= 0 || inflight_max < 1 || seconds <= 0 || seconds > 3600 ||
         op_timeout <= 0 || nsources < 0 || nsources > 250 || strlen(target) > 255 || strlen(sni) > 255 ||
         strlen(path) > 255 || spread < 1 || spread > MAX_SPREAD) {
         fprintf(stderr, "usage: soak_client --connect IP:PORT --ca CA.pem [--target HOST:PORT] [--sni NAME] "
                         "[--path /1k] [--tunnels N] [--rate R] [--inflight K] [--churn] [--seconds S] "
-                        "[--ramp-timeout S] [--op-timeout S] [--sources K] [--spread K] [--ready-file F] [--recheck]\n");
+                        "[--ramp-timeout S] [--op-timeout S] [--sources K] [--spread K] [--ready-file F] [--recheck] [--forward]\n");
         return 2;
     }
     if (ramp_timeout <= 0) ramp_timeout = (double)tunnels / rate * 2 + 30;
@@ -466,12 +516,16 @@ int main(int argc, char **argv) {
         else
             connect_len[h] = snprintf(connect_req[h], sizeof connect_req[h], "CONNECT %s%s HTTP/1.1\r\nHost: %s%s\r\n\r\n",
                                       host_name[h], port, host_name[h], port);
-        get_len[h] = snprintf(get_req[h], sizeof get_req[h], "GET %s HTTP/1.1\r\nHost: %s\r\n%s\r\n", path,
-                              host_name[h], churn ? "Connection: close\r\n" : "");
+        if (fwd)   /* absolute form, plain HTTP to the proxy */
+            get_len[h] = snprintf(get_req[h], sizeof get_req[h], "GET http://%s%s HTTP/1.1\r\nHost: %s\r\nConnection: %s\r\n\r\n",
+                                  host_name[h], path, host_name[h], churn ? "close" : "keep-alive");
+        else
+            get_len[h] = snprintf(get_req[h], sizeof get_req[h], "GET %s HTTP/1.1\r\nHost: %s\r\n%s\r\n", path,
+                                  host_name[h], churn ? "Connection: close\r\n" : "");
     }
 
     ctx = SSL_CTX_new(TLS_client_method());
-    if (!ctx || SSL_CTX_load_verify_locations(ctx, ca, NULL) != 1) { ERR_print_errors_fp(stderr); return 1; }
+    if (!ctx || (ca && SSL_CTX_load_verify_locations(ctx, ca, NULL) != 1)) { ERR_print_errors_fp(stderr); return 1; }
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
@@ -579,7 +633,7 @@ int main(int argc, char **argv) {
     for (int k = 0; k <= E_TIMEOUT_GET; k++) setup_errs += errs[k];
     printf("mode=%s started=%ld completed=%ld established=%ld setup_errors=%ld open_after_ramp=%ld "
            "open_at_release=%ld recheck_ok=%ld ramp_s=%.1f hold_s=%.1f rate=%.1f",
-           churn ? "churn" : "hold", started, completed, established, setup_errs, hold_open_start, open_at_release,
+           churn ? (fwd ? "churn-forward" : "churn") : (fwd ? "hold-forward" : "hold"), started, completed, established, setup_errs, hold_open_start, open_at_release,
            recheck_ok, ramp_seconds, hold_seconds, completed / (ramp_seconds > 0 ? ramp_seconds : 1));
     for (int k = 0; k < E_COUNT; k++) printf(" %s=%ld", err_names[k], errs[k]);
     printf(" status_4xx=%ld status_5xx=%ld status_other=%ld", status_hist[4], status_hist[5],
