@@ -37,8 +37,8 @@ KA_SETTLE=$(( SETTLE > 5 ? SETTLE : 5 ))
 POOL_MAX_PER_LOOP=128   # UpstreamPool.maxIdlePerKey (per host, per loop)
 POOL_IDLE_S=30          # UpstreamPool.idleTimeout
 LOOPS=${TLSGATE_LOOPS:-$(nproc)}   # tlsgate runs one event loop per core
-# The warm-up's wrk fills the loops' I/O buffer pools (BufferPool: ≤ 64 blocks of each of two 64 KiB
-# sizes per loop, kept for reuse, up to 16 MiB at 2 loops), so that blocks they keep later do not
+# The warm-up's wrk fills the loops' I/O buffer pools (BufferPool: ≤ 16 blocks of each of two 64 KiB
+# sizes per loop, kept for reuse, up to 4 MiB at 2 loops), so that blocks they keep later do not
 # count as a load's cost or as a leak.
 WARM_WRK_C=$(( 256 * LOOPS > 1024 ? 1024 : 256 * LOOPS ))
 RATE=${SOAK_RATE:-500}

@@ -3,12 +3,13 @@
 /// Sessions take 64 KiB buffers on their first read and give them back when idle or closed; with
 /// a new connection per request that is an allocation and a free of two large blocks each time,
 /// which glibc serves from its main heap (with consolidation work), not from a per-thread cache.
-/// The pool keeps up to `maxPerSize` blocks of each size. Used on its loop's thread only.
+/// The pool keeps up to `maxPerSize` blocks of each size (16 by default: 2 MiB of 64 KiB blocks
+/// per size and loop at most). Used on its loop's thread only.
 public final class BufferPool {
     public let maxPerSize: Int
     private var free: [Int: [UnsafeMutableRawPointer]] = [:]
 
-    public init(maxPerSize: Int = 64) {
+    public init(maxPerSize: Int = 16) {
         self.maxPerSize = maxPerSize
     }
 
