@@ -100,22 +100,40 @@ extension ForwardSession {
     func readUpstream(_ up: UpstreamLink) -> Bool {
         if upIn.writableCount < 16 * 1024 { upIn.compact() }
         guard upIn.writableCount > 0 else { return false }
-        switch up.tls.read(into: upIn.writePointer, count: upIn.writableCount) {
-        case .bytes(let n):
+        var got = 0      // plaintext bytes read by this call
+        var last = 0     // size of the last record read
+        var rounds = 0
+        var result: TLSIOResult
+        // SSL_read returns one record at a time. Records OpenSSL already holds (read ahead by the
+        // same system call) are taken too while there is room, so the client gets them in one send.
+        repeat {
+            result = up.tls.read(into: upIn.writePointer, count: upIn.writableCount)
+            guard case .bytes(let n) = result else { break }
             up.readNeedsWrite = false
-            // Less than a full record and nothing buffered in OpenSSL: the socket is very likely
-            // drained, so skip the read that would only say EAGAIN (the source fires if not).
-            if n < 16 * 1024 && !up.tls.hasBufferedInput { up.readable = false }
             upIn.didWrite(n)
+            got += n
+            last = n
+            rounds += 1
+        } while rounds < 8 && up.tls.hasBufferedInput && upIn.writableCount >= 16 * 1024
+        if got > 0 {
+            // Less than a full record and nothing buffered in OpenSSL: the socket is very likely
+            // drained, so skip the read that would only say EAGAIN (the loop reports more if not).
+            if last < 16 * 1024 && !up.tls.hasBufferedInput { up.readable = false }
             processResponseBytes()
+            // The bytes may have ended the exchange (or the session); otherwise what stopped the
+            // batch (would block, end of stream, an error) is handled below.
+            guard phase == .exchanging, upstream === up else { return true }
+        }
+        switch result {
+        case .bytes:
             return true
         case .wantRead:
             up.readable = false
-            return false
+            return got > 0
         case .wantWrite:
             up.readNeedsWrite = true
             up.writable = false
-            return false
+            return got > 0
         case .closed:
             up.eof = true
             upstreamEnded()
