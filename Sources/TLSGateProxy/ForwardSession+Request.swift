@@ -14,10 +14,13 @@ extension ForwardSession {
         lastProgressNanos = now
         // Each request runs under the configuration in force when it arrives (a reload applies
         // to the next request on a kept-alive connection, too).
-        if let latest = currentEnvironment?(), latest !== env {
-            releaseUpstream()
-            env = latest
-            headParser = HTTPHeadParser(maxHeadBytes: latest.settings.maxRequestHeadBytes)
+        if let (latest, generation) = environments?.newer(than: environmentGeneration) {
+            environmentGeneration = generation
+            if latest !== env {
+                releaseUpstream()
+                env = latest
+                headParser = HTTPHeadParser(maxHeadBytes: latest.settings.maxRequestHeadBytes)
+            }
         }
         if let auth = env.auth, auth.authenticate(head.headers.first("proxy-authorization")) == nil {
             refuseUnauthenticated(head, headBytes: headBytes, realm: auth.realm)

@@ -31,7 +31,9 @@ final class ForwardSession: DrainableSession, @unchecked Sendable {
 
     var env: ProxyEnvironment
     /// The server's configuration now, for requests after a reload (nil: keep `env`).
-    let currentEnvironment: (@Sendable () -> ProxyEnvironment)?
+    let environments: EnvironmentSource?
+    /// The generation of `env` in `environments`.
+    var environmentGeneration: Int
     let loop: EventLoop
     let client: SocketChannel
     let clientAddress: SocketAddress
@@ -80,10 +82,11 @@ final class ForwardSession: DrainableSession, @unchecked Sendable {
     static let pumpRounds = 64
 
     init(env: ProxyEnvironment, loop: EventLoop, fd: Int32, clientAddress: SocketAddress,
-         slot: ConnectionSlot?, pool: UpstreamPool?, currentEnvironment: (@Sendable () -> ProxyEnvironment)? = nil,
+         slot: ConnectionSlot?, pool: UpstreamPool?, environments: EnvironmentSource? = nil, environmentGeneration: Int = 0,
          onClose: @escaping @Sendable () -> Void) {
         self.pool = pool
-        self.currentEnvironment = currentEnvironment
+        self.environments = environments
+        self.environmentGeneration = environmentGeneration
         self.env = env
         self.loop = loop
         self.client = SocketChannel(fd: fd, loop: loop)

@@ -11,8 +11,7 @@ import TLSGatePolicy
 /// on the event loop that accepted it (one loop per core).
 public final class ProxyServer: @unchecked Sendable {
     private let listener: Listener
-    private let environmentLock = Lock()
-    private var environment: ProxyEnvironment
+    private let environments: EnvironmentSource
     private let registry = ConnectionRegistry()
     /// One event loop (thread) per core. All loops watch the listening socket; the loop that
     /// accepts a connection serves it, and a busy loop handles many sessions' events per wake-up.
@@ -33,7 +32,7 @@ public final class ProxyServer: @unchecked Sendable {
 
     /// Binds the listening socket (fails fast on a busy port).
     public init(listen address: SocketAddress, environment: ProxyEnvironment) throws(IOError) {
-        self.environment = environment
+        self.environments = EnvironmentSource(environment)
         var cores = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         if let text = getenv("TLSGATE_LOOPS").map({ String(cString: $0) }), let n = Int(text), (1...256).contains(n) { cores = n }
         var loops: [EventLoop] = []
@@ -80,10 +79,10 @@ public final class ProxyServer: @unchecked Sendable {
 
     /// New sessions use `environment` from now on; existing sessions keep theirs.
     public func replaceEnvironment(_ environment: ProxyEnvironment) {
-        environmentLock.withLock { self.environment = environment }
+        environments.replace(environment)
     }
 
-    public var currentEnvironment: ProxyEnvironment { environmentLock.withLock { environment } }
+    public var currentEnvironment: ProxyEnvironment { environments.current.0 }
 
     /// Open client connections (forward sessions and tunnels).
     public var connectionCount: Int { registry.count }
@@ -106,7 +105,7 @@ public final class ProxyServer: @unchecked Sendable {
 
     /// Admits (or refuses) a connection accepted by `loop`, which will serve it. Runs on `loop`.
     private func accept(_ fd: Int32, _ address: SocketAddress, on loop: EventLoop) {
-        let env = currentEnvironment
+        let (env, generation) = environments.current
         let ip = IPAddress(bytes: address.ipBytes)
         let slot = ConnectionSlot(client: ip, loop: loop)
         let settings = env.settings
@@ -135,7 +134,7 @@ public final class ProxyServer: @unchecked Sendable {
         let registry = self.registry
         let session = ForwardSession(env: env, loop: loop, fd: fd, clientAddress: address, slot: slot,
                                      pool: pools[ObjectIdentifier(loop)],
-                                     currentEnvironment: { [unowned self] in currentEnvironment }) {
+                                     environments: environments, environmentGeneration: generation) {
             registry.remove(slot)
         }
         slot.session = session
