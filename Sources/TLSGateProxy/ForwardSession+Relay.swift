@@ -270,6 +270,7 @@ extension ForwardSession {
             // for `parkUpstreamAfter` gives it then (see timerFired): idle clients hold no upstream
             // connections, thousands of them share a bounded pool.
             upstreamIdle = true
+            releaseUpstreamSlot()
             if !keepClient { releaseUpstream() }
         } else {
             dropUpstream(sendCloseNotify: true)

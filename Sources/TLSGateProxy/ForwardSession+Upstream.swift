@@ -174,10 +174,11 @@ extension ForwardSession {
 
     // MARK: - Per-host upstream slots (limits.max_upstream_per_host)
 
-    /// A connection in the pool does not count against `limits.max_upstream_per_host`: its slot is
-    /// given back when it is parked (at once when the client leaves, after a second when it idles)
-    /// and taken again when a request picks it up. A connection a client keeps between requests
-    /// holds its slot, so a kept-alive client pays no lock per request.
+    /// An idle upstream connection (kept by this session between requests, or pooled) does not
+    /// count against `limits.max_upstream_per_host`: its slot is given back when an exchange ends
+    /// and taken again when a request uses the connection. Otherwise a kept-alive client that
+    /// closes right after its response would still hold the slot when its next connection
+    /// (served by another loop) asks for one.
     func releaseUpstreamSlot() {
         if let host = upstreamSlotHost {
             upstreamSlotHost = nil
