@@ -23,6 +23,11 @@ extension ForwardSession {
             progress = readUpstream(up) || progress
         }
         guard phase == .exchanging else { return true }
+        if let ex = exchange, ex.responseComplete, ex.requestComplete, upstreamSlotHost != nil {
+            // The upstream side of the exchange is over: give its per-host slot back before the
+            // client can see the end of the response and ask again (on another loop, maybe).
+            releaseUpstreamSlot()
+        }
         progress = flushClient() || progress
         guard phase == .exchanging else { return true }
         if progress { lastProgressNanos = monotonicNanos() }
