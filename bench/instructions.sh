@@ -43,17 +43,8 @@ if [ ! -x "$BIN" ]; then
 fi
 
 # ---------------------------------------------------------------- temp dir and cleanup
-T=$(mktemp -d /tmp/tlsgate-icount.XXXXXX) || die "mktemp"
-chmod 755 "$T"   # nginx workers run as nobody
-PIDS=()
 . "$HERE/lib.sh"
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
-  if [ "${ICOUNT_KEEP:-0}" = 1 ]; then log "kept $T"; else rm -rf "$T"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_tempdir icount ICOUNT_KEEP
 
 read -r P_NGX P_TG < <(free_ports 2) || die "no free ports"
 log "temp dir $T; ports origin=$P_NGX tlsgate=$P_TG"

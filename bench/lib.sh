@@ -1,4 +1,22 @@
-# Shared by bench/run.sh and bench/soak.sh (sourced, not run). Expects `log`, `die` and `$T`.
+# Shared by bench/run.sh, bench/soak.sh and bench/instructions.sh (sourced, not run). Expects `log`
+# and `die`; `bench_tempdir` sets `$T` and `PIDS`, which the other helpers use.
+
+# bench_tempdir NAME KEEP_VAR: a fresh temp dir in $T (world-readable: daemons that drop privileges
+# read their files there), an empty PIDS, and traps that at exit stop every PID in PIDS (with what
+# it started) and remove $T, unless the variable named KEEP_VAR is 1.
+bench_tempdir() {
+  T=$(mktemp -d "/tmp/tlsgate-$1.XXXXXX") || die "mktemp"
+  chmod 755 "$T"
+  PIDS=()
+  BENCH_KEEP_VAR=$2
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT TERM
+}
+bench_cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
+  if [ "${!BENCH_KEEP_VAR:-0}" = 1 ]; then log "kept $T"; else rm -rf "$T"; fi
+}
 
 # Process helpers: every daemon a script starts is recorded in PIDS and stopped by PID.
 descendants() { local c; for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do echo "$c"; descendants "$c"; done; }

@@ -57,18 +57,8 @@ ensure_deps
 ulimit -n "$(ulimit -Hn)" 2>/dev/null   # proxies under wrk -c50 need more than 1024 descriptors
 
 # ---------------------------------------------------------------- temp dir and process cleanup
-T=$(mktemp -d /tmp/tlsgate-bench.XXXXXX) || die "mktemp"
-chmod 755 "$T"   # daemons that drop privileges (squid, tinyproxy, nginx workers) must read it
-PIDS=()
 . "$HERE/lib.sh"
-
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
-  if [ "${BENCH_KEEP:-0}" = 1 ]; then log "kept $T"; else rm -rf "$T"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_tempdir bench BENCH_KEEP
 
 # ---------------------------------------------------------------- ports
 read -r P_NGX P_TG P_ST P_HA P_NP P_SQ P_TP P_SO < <(free_ports 8) || die "no free ports"

@@ -121,19 +121,8 @@ MAX_CONN=$(( 2 * TUNNELS > KA ? 2 * TUNNELS : KA )); MAX_CONN=$(( MAX_CONN + 200
 PORT_RANGE=$(tr '\t' ' ' < /proc/sys/net/ipv4/ip_local_port_range)
 
 # ---------------------------------------------------------------- temp dir and process cleanup
-T=$(mktemp -d /tmp/tlsgate-soak.XXXXXX) || die "mktemp"
-chmod 755 "$T"
-PIDS=()
 . "$HERE/lib.sh"
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
-  # nginx workers are children of the master (killed with it); make sure none is left.
-  [ -n "${NGX_MASTER:-}" ] && for pid in $(ps -o pid= --ppid "$NGX_MASTER" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
-  if [ "${SOAK_KEEP:-0}" = 1 ]; then log "kept $T"; else rm -rf "$T"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_tempdir soak SOAK_KEEP   # stop_pid also kills what a process started (nginx workers)
 
 read -r P_NGX P_TG P_ADMIN < <(free_ports 3) || die "no free ports"
 
