@@ -9,7 +9,7 @@ struct ConfigParser {
     var fileReadable: (String) -> String? = FileAccess.readProblem
 
     static let topKeys = ["listen", "log_level", "tls", "upstream", "policy", "timeouts", "limits", "audit",
-                          "admin", "shutdown_grace", "allow_clients", "proxy_auth", "aws"]
+                          "admin", "shutdown_grace", "allow_clients", "proxy_auth", "aws", "event_loops"]
     static let tlsKeys = ["min_version", "ca_bundle"]
     static let upstreamKeys = ["resolve", "connect_timeout", "handshake_timeout"]
     static let policyKeys = ["mode", "allow_hosts", "connect_ports", "deny_private_addresses", "fips"]
@@ -61,6 +61,8 @@ struct ConfigParser {
                 }
             case "shutdown_grace":
                 config.shutdownGrace = try duration(value, "shutdown_grace")
+            case "event_loops":
+                config.eventLoops = try eventLoops(value)
             case "allow_clients":
                 var blocks: [CIDR] = []
                 for (index, item) in try list(value, "allow_clients", of: "CIDR blocks").enumerated() {
@@ -344,6 +346,18 @@ struct ConfigParser {
         guard text.utf8.count <= 18, !text.isEmpty, text.utf8.allSatisfy({ $0 &- 0x30 < 10 }),
               let number = Int(text), range.contains(number) else {
             throw error(node, "\(path): expected \(expected), got \"\(text)\"")
+        }
+        return number
+    }
+
+    /// `event_loops`: "auto" (nil: one per core) or a thread count.
+    private func eventLoops(_ node: Node) throws(ConfigError) -> Int? {
+        let range = TLSGateConfig.eventLoopsRange
+        let text = try string(node, "event_loops", expected: "\"auto\" or a whole number from \(range.lowerBound) to \(range.upperBound)")
+        if text == "auto" { return nil }
+        guard text.utf8.count <= 4, !text.isEmpty, text.utf8.allSatisfy({ $0 &- 0x30 < 10 }),
+              let number = Int(text), range.contains(number) else {
+            throw error(node, "event_loops: expected \"auto\" or a whole number from \(range.lowerBound) to \(range.upperBound), got \"\(text)\"")
         }
         return number
     }

@@ -30,6 +30,10 @@ public struct TLSGateConfig: Sendable, Equatable {
     public var proxyAuth: ProxyAuthSettings?
     /// `aws`: AWS endpoint awareness.
     public var aws: AWSSettings
+    /// `event_loops`: event-loop threads serving connections; nil (`auto`) = one per core.
+    public var eventLoops: Int?
+    /// What `event_loops` accepts besides `auto`.
+    public static let eventLoopsRange = 1...256
 
     public init(listen: ListenAddress = ListenAddress(host: "127.0.0.1", port: 8080),
                 logLevel: LogLevel = .info,
@@ -43,7 +47,9 @@ public struct TLSGateConfig: Sendable, Equatable {
                 shutdownGrace: Double = 30,
                 allowClients: [CIDR] = [],
                 proxyAuth: ProxyAuthSettings? = nil,
-                aws: AWSSettings = AWSSettings()) {
+                aws: AWSSettings = AWSSettings(),
+                eventLoops: Int? = nil) {
+        self.eventLoops = eventLoops
         self.admin = admin
         self.shutdownGrace = shutdownGrace
         self.allowClients = allowClients

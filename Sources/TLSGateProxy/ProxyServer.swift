@@ -30,10 +30,12 @@ public final class ProxyServer: @unchecked Sendable {
     /// The address actually listened on (resolves port 0).
     public var boundAddress: SocketAddress { listener.boundAddress }
 
-    /// Binds the listening socket (fails fast on a busy port).
-    public init(listen address: SocketAddress, environment: ProxyEnvironment) throws(IOError) {
+    /// Binds the listening socket (fails fast on a busy port) and starts the event loops:
+    /// `eventLoops` of them, or one per online core when nil. The `TLSGATE_LOOPS` environment
+    /// variable (1...256) overrides both, for experiments and benchmarks.
+    public init(listen address: SocketAddress, environment: ProxyEnvironment, eventLoops: Int? = nil) throws(IOError) {
         self.environments = EnvironmentSource(environment)
-        var cores = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        var cores = eventLoops ?? max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         if let text = getenv("TLSGATE_LOOPS").map({ String(cString: $0) }), let n = Int(text), (1...256).contains(n) { cores = n }
         var loops: [EventLoop] = []
         for index in 0..<cores { loops.append(try EventLoop(name: "tlsgate.loop.\(index)")) }
@@ -83,6 +85,9 @@ public final class ProxyServer: @unchecked Sendable {
     }
 
     public var currentEnvironment: ProxyEnvironment { environments.current.0 }
+
+    /// Event-loop threads serving connections.
+    public var eventLoopCount: Int { loops.count }
 
     /// Open client connections (forward sessions and tunnels).
     public var connectionCount: Int { registry.count }

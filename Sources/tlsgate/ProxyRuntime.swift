@@ -83,7 +83,7 @@ final class ProxyRuntime: @unchecked Sendable {
             throw StartupError(description: "\(configPath): listen: '\(config.listen)' is not a numeric IP address and port", exitCode: 2)
         }
         do {
-            server = try ProxyServer(listen: address, environment: env)
+            server = try ProxyServer(listen: address, environment: env, eventLoops: config.eventLoops)
         } catch {
             throw StartupError(description: "cannot listen on \(config.listen): \(error)", exitCode: 1)
         }
@@ -144,6 +144,7 @@ final class ProxyRuntime: @unchecked Sendable {
         }
         server.start()
         logger.info("listening on \(server.boundAddress)", metadata: [
+            "event_loops": "\(server.eventLoopCount)",
             "tls.min_version": "\(config.tls.minVersion.rawValue)",
             "openssl": "\(TLSContext.libraryVersion)",
             "policy.mode": "\(config.policy.mode.rawValue)",
@@ -179,6 +180,7 @@ final class ProxyRuntime: @unchecked Sendable {
             if fresh.listen != config.listen { notes.append("listen change needs a restart") }
             if fresh.audit.path != config.audit.path { notes.append("audit.path change needs a restart") }
             if fresh.admin != config.admin { notes.append("admin change needs a restart") }
+            if fresh.eventLoops != config.eventLoops { notes.append("event_loops change needs a restart") }
             let env = try environment(for: fresh)
             server.replaceEnvironment(env)
             config = fresh

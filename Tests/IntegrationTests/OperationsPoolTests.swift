@@ -80,3 +80,27 @@ extension Operations {
         }
     }
 }
+
+extension Operations {
+    /// `event_loops`: how many event-loop threads serve connections.
+    @Suite(.serialized)
+    struct EventLoopCountTests {
+        @Test(.timeLimit(.minutes(1)), arguments: ["1", "3"])
+        func theConfiguredNumberOfLoopsServes(_ loops: String) throws {
+            let fx = try OpsFixture("loops-\(loops)") { $0.eventLoops = loops }
+            defer { fx.cleanup() }
+            #expect(fx.gate.stderrText.contains("event_loops=\(loops)"), "\(fx.gate.stderrText.suffix(2000))")
+            // Concurrent clients all get answers, whichever loop accepted them.
+            var clients: [RawConnection] = []
+            for i in 0..<8 {
+                let c = try RawConnection(port: fx.gate.port)
+                try c.sendGet("\(fx.s3)/delay?ms=20&n=\(i)")
+                clients.append(c)
+            }
+            for (i, c) in clients.enumerated() {
+                #expect(c.readResponse()?.status == 200, "client \(i)\n\(fx.gate.diagnostics)")
+                c.close()
+            }
+        }
+    }
+}

@@ -349,3 +349,20 @@ private func failure(_ yaml: String, sourceLocation: SourceLocation = #_sourceLo
         #expect(try #require(failure("limits:\n  max_connections: 0")).description.contains("limits.max_connections"))
     }
 }
+
+@Suite struct EventLoopsTests {
+    @Test func autoOrACount() throws {
+        #expect(try parse("event_loops: auto").eventLoops == nil)
+        #expect(try parse("event_loops: 1").eventLoops == 1)
+        #expect(try parse("event_loops: 256").eventLoops == 256)
+        #expect(TLSGateConfig.default.eventLoops == nil)
+    }
+
+    @Test func badValuesSayWhatIsExpected() {
+        for bad in ["0", "257", "-1", "two", "1.5", "\"\"", "[1]"] {
+            let error = failure("event_loops: \(bad)")
+            #expect(error?.description.contains("event_loops") == true, "\(bad): \(String(describing: error))")
+            #expect(error?.description.contains("auto") == true, "\(bad): \(String(describing: error))")
+        }
+    }
+}

@@ -21,6 +21,7 @@ struct GateConfig {
     /// Optional operations keys (nil: the key is not written, tlsgate's default applies).
     var listen: String = "127.0.0.1:0"
     var shutdownGrace: String? = nil
+    var eventLoops: String? = nil
     /// `admin:` listen address (e.g. "127.0.0.1:0"); nil: not written (off).
     var admin: String? = nil
     var allowClients: [String]? = nil
@@ -79,6 +80,7 @@ struct GateConfig {
             for case let (key, value?) in limits { y += "  \(key): \(value)\n" }
         }
         if let shutdownGrace { y += "shutdown_grace: \(shutdownGrace)\n" }
+        if let eventLoops { y += "event_loops: \(eventLoops)\n" }
         if let admin { y += "admin: \(admin)\n" }
         if let allowClients {
             y += "allow_clients: [\(allowClients.map(Self.quote).joined(separator: ", "))]\n"
