@@ -10,9 +10,9 @@ public struct AdminError: Error, CustomStringConvertible, Sendable, Equatable {
     public var description: String { message }
 }
 
-/// What the admin endpoint asks the proxy. Every closure runs on the admin server's own serial
-/// queue (never on a proxy session's queue), one request at a time, so a slow handler delays
-/// other admin requests only; it must be thread-safe with respect to the proxy.
+/// What the admin endpoint asks the proxy. Every closure runs on the admin server's own event
+/// loop (never on a proxy loop), one request at a time, so a slow handler delays other admin
+/// requests only; it must be thread-safe with respect to the proxy.
 public struct AdminHandlers: Sendable {
     /// `true` while serving (`/healthz` → 200 `ok`), `false` while draining (→ 503 `draining`).
     public var health: @Sendable () -> Bool

@@ -1,6 +1,7 @@
 import Glibc
 
-/// A small mutex (pthread) for the few places shared state is touched off a single queue.
+/// A small mutex (pthread) for the few places state is shared between threads (event loops,
+/// the audit writer, the control queue).
 public final class Lock: @unchecked Sendable {
     @usableFromInline let mutex: UnsafeMutablePointer<pthread_mutex_t>
 
