@@ -38,6 +38,8 @@ public final class EventLoop: @unchecked Sendable {
     private var channels: [ChannelSlot] = []
     private var generation: UInt32 = 0
     private var timers = TimerHeap()
+    /// Heap entries that will never fire (their timer was re-scheduled or cancelled).
+    private var abandonedTimerEntries = 0
 
     /// `op` values of `tg_epoll_ctl` (the shim maps them to EPOLL_CTL_*).
     private enum EpollOp {
@@ -181,6 +183,20 @@ public final class EventLoop: @unchecked Sendable {
 
     func add(_ timer: LoopTimer, at deadline: UInt64) {
         timers.push(deadline, timer)
+        // Mostly dead entries (closed connections' timers with far deadlines): sweep them out,
+        // so memory and heap depth follow the live timers, not the connection churn.
+        if abandonedTimerEntries > 1024 && abandonedTimerEntries > timers.count / 2 {
+            timers.removeAll { deadline, timer in timer.deadline == deadline }
+            abandonedTimerEntries = 0
+        }
+    }
+
+    /// Entries in the timer heap, live or abandoned (loop thread; for tests and diagnostics).
+    var timerEntryCount: Int { timers.count }
+
+    /// A timer's pending heap entry will not fire (re-scheduled or cancelled).
+    func timerEntryAbandoned() {
+        abandonedTimerEntries += 1
     }
 
     // MARK: - The loop
@@ -245,6 +261,9 @@ public final class EventLoop: @unchecked Sendable {
         var fired = 0
         while fired < 1024, let deadline = timers.peekDeadline(), deadline <= now {
             let timer = timers.pop()
+            if timer.deadline != deadline {
+                abandonedTimerEntries = max(0, abandonedTimerEntries - 1)
+            }
             if timer.deadline == deadline {
                 timer.deadline = .max
                 fired += 1

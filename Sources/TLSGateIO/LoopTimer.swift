@@ -1,7 +1,9 @@
 /// A timer on an ``EventLoop``: fires its handler on the loop thread at a deadline.
 ///
 /// Re-scheduling only records a new deadline (a heap push); entries left behind by earlier
-/// deadlines are skipped when they come due. Used on its loop's thread only.
+/// deadlines, or by cancelled timers, are skipped when they come due, and the loop sweeps them out
+/// once they outnumber the live ones (a closed connection's timer must not stay in memory until
+/// its old deadline). Used on its loop's thread only.
 public final class LoopTimer {
     unowned let loop: EventLoop
     private var handler: (() -> Void)?
@@ -21,6 +23,7 @@ public final class LoopTimer {
     /// Fires at `deadline` (replacing any earlier setting).
     public func schedule(at deadline: UInt64) {
         guard handler != nil else { return }
+        if self.deadline != .max { loop.timerEntryAbandoned() }
         self.deadline = deadline
         loop.add(self, at: deadline)
     }
@@ -32,12 +35,13 @@ public final class LoopTimer {
 
     /// Not armed any more (may be armed again).
     public func disarm() {
+        if deadline != .max { loop.timerEntryAbandoned() }
         deadline = .max
     }
 
     /// Never fires again; drops the handler (and whatever it retains).
     public func cancel() {
-        deadline = .max
+        disarm()
         handler = nil
     }
 
@@ -53,6 +57,16 @@ struct TimerHeap {
     var count: Int { entries.count }
 
     func peekDeadline() -> UInt64? { entries.first?.deadline }
+
+    /// Keeps only the entries `isCurrent` accepts, and restores the heap order (O(n)).
+    mutating func removeAll(keeping isCurrent: (UInt64, LoopTimer) -> Bool) {
+        entries.removeAll { !isCurrent($0.deadline, $0.timer) }
+        var index = entries.count / 2
+        while index > 0 {
+            index -= 1
+            siftDown(index)
+        }
+    }
 
     mutating func push(_ deadline: UInt64, _ timer: LoopTimer) {
         entries.append((deadline, timer))
@@ -71,17 +85,21 @@ struct TimerHeap {
         let last = entries.removeLast()
         if !entries.isEmpty {
             entries[0] = last
-            var parent = 0
-            while true {
-                let left = 2 * parent + 1, right = left + 1
-                var smallest = parent
-                if left < entries.count, entries[left].deadline < entries[smallest].deadline { smallest = left }
-                if right < entries.count, entries[right].deadline < entries[smallest].deadline { smallest = right }
-                if smallest == parent { break }
-                entries.swapAt(parent, smallest)
-                parent = smallest
-            }
+            siftDown(0)
         }
         return top
+    }
+
+    private mutating func siftDown(_ start: Int) {
+        var parent = start
+        while true {
+            let left = 2 * parent + 1, right = left + 1
+            var smallest = parent
+            if left < entries.count, entries[left].deadline < entries[smallest].deadline { smallest = left }
+            if right < entries.count, entries[right].deadline < entries[smallest].deadline { smallest = right }
+            if smallest == parent { break }
+            entries.swapAt(parent, smallest)
+            parent = smallest
+        }
     }
 }

@@ -60,6 +60,28 @@ struct EventLoopTests {
         #expect(fired.get == ["early", "moved", "late"])
     }
 
+    /// Connections come and go much faster than their timeouts: a closed connection's cancelled
+    /// timer must not stay in the heap until its (far) deadline.
+    @Test func cancelledTimersDoNotPileUpInTheHeap() throws {
+        let loop = try EventLoop(name: "test.timer-churn")
+        defer { loop.stop() }
+        let fired = Shared(0)
+        let count = loop.sync { () -> Int in
+            let keep = loop.schedule(after: 0.05) { fired.with { $0 += 1 } }
+            for _ in 0..<20_000 {
+                let timer = loop.schedule(after: 600) { fired.with { $0 += 1 } }
+                timer.schedule(after: 300)   // moved earlier: the first entry is abandoned too
+                timer.cancel()
+            }
+            _ = keep
+            return loop.timerEntryCount
+        }
+        #expect(count < 5_000, "heap entries after 20,000 cancelled timers: \(count)")
+        #expect(eventually { fired.get == 1 }, "the live timer still fires")
+        usleep(50_000)
+        #expect(fired.get == 1, "no cancelled timer fired")
+    }
+
     @Test func readableFiresOnlyWhileWantedAndCloseClosesTheDescriptor() throws {
         let (listener, client, server) = try loopbackPair()
         defer { Posix.close(listener); Posix.close(client) }
