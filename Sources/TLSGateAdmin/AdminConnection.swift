@@ -82,33 +82,20 @@ final class AdminConnection: @unchecked Sendable {
         // Each round reads at least one byte into a bounded buffer, or returns.
         while phase == .reading {
             guard input.writableCount > 0 else { respond(AdminRouter.reject(.headTooLarge), head: nil); return }
-            let result: IOResult<Int>
-            do {
-                result = try Posix.read(channel.fd, input.writePointer, input.writableCount)
-            } catch {
-                close()
-                return
-            }
-            switch result {
-            case .wouldBlock:
-                return
-            case .processed(0):
-                close()   // gone before a complete head: nothing to answer
-                return
-            case .processed(let n):
-                input.didWrite(n)
-                switch parser.parseRequest(input.readableBytes) {
-                case .complete(let head, _):
-                    let response = AdminRouter.respond(to: head, handlers: handlers, peerIsLoopback: peerIsLoopback)
-                    // A handler may have stopped the server, which closed this connection.
-                    guard phase == .reading else { return }
-                    respond(response, head: head)
-                case .invalid(let error):
-                    respond(AdminRouter.reject(error), head: nil)
-                case .incomplete:
-                    if input.readableCount > limits.maxHeadBytes {
-                        respond(AdminRouter.reject(.headTooLarge), head: nil)
-                    }
+            // nil: would block, or gone before a complete head (nothing to answer; closed).
+            guard let n = readInput() else { return }
+            input.didWrite(n)
+            switch parser.parseRequest(input.readableBytes) {
+            case .complete(let head, _):
+                let response = AdminRouter.respond(to: head, handlers: handlers, peerIsLoopback: peerIsLoopback)
+                // A handler may have stopped the server, which closed this connection.
+                guard phase == .reading else { return }
+                respond(response, head: head)
+            case .invalid(let error):
+                respond(AdminRouter.reject(error), head: nil)
+            case .incomplete:
+                if input.readableCount > limits.maxHeadBytes {
+                    respond(AdminRouter.reject(.headTooLarge), head: nil)
                 }
             }
         }
@@ -170,23 +157,28 @@ final class AdminConnection: @unchecked Sendable {
     private func discard() {
         while phase == .lingering {
             input.clear()
-            let result: IOResult<Int>
-            do {
-                result = try Posix.read(channel.fd, input.writePointer, input.writableCount)
-            } catch {
-                close()
-                return
-            }
-            switch result {
+            guard let n = readInput() else { return }
+            discarded += n
+            if discarded > Self.maxDiscardBytes { close(); return }
+        }
+    }
+
+    /// One read into `input`: the byte count, or nil when it would block or the connection ended
+    /// (end of stream or an error; then it is closed).
+    private func readInput() -> Int? {
+        do {
+            switch try Posix.read(channel.fd, input.writePointer, input.writableCount) {
             case .wouldBlock:
-                return
+                return nil
             case .processed(0):
                 close()
-                return
+                return nil
             case .processed(let n):
-                discarded += n
-                if discarded > Self.maxDiscardBytes { close(); return }
+                return n
             }
+        } catch {
+            close()
+            return nil
         }
     }
 

@@ -159,10 +159,8 @@ extension ForwardSession {
             if ex.responseHead == nil {
                 switch ex.responseParser.parseResponse(bytes) {
                 case .incomplete:
-                    exchange = ex
                     return
                 case .invalid(let error):
-                    exchange = ex
                     failExchange(status: 502, code: "bad_upstream_response", violation: nil,
                                  message: "invalid response from \(ex.host): \(error.reason)")
                     return
@@ -171,14 +169,12 @@ extension ForwardSession {
                     ex.responseParser.reset()
                     if head.isInformational {
                         clientPending.append(clientResponseHead(head, keepAlive: true, clientVersion: ex.head.version))
-                        exchange = ex
                         continue
                     }
                     let framing: BodyFraming
                     switch responseFraming(head, requestMethod: ex.head.method) {
                     case .success(let f): framing = f
                     case .failure(let error):
-                        exchange = ex
                         failExchange(status: 502, code: "bad_upstream_response", violation: nil,
                                      message: "invalid response framing from \(ex.host): \(error.reason)")
                         return
@@ -190,21 +186,18 @@ extension ForwardSession {
                     ex.responseTracker = BodyTracker(framing)
                     ex.responseFraming = framing
                     ex.responseComplete = ex.responseTracker!.isComplete   // no body, or Content-Length: 0
-                    exchange = ex
                 }
             } else {
                 do {
                     let (consumed, complete) = try ex.responseTracker!.consume(bytes)
                     ex.responseForwardable += consumed
                     ex.responseComplete = complete
-                    exchange = ex
                     if complete && consumed < unclassified {
                         // Bytes after the response end: the upstream connection is unusable.
                         upstream?.eof = true
                     }
                     return
                 } catch {
-                    exchange = ex
                     abort(reason: "malformed response body from \(ex.host): \(error.reason)")
                     return
                 }
@@ -221,7 +214,6 @@ extension ForwardSession {
         ex.retried = true
         ex.reusedUpstream = false
         ex.responseParser.reset()
-        exchange = ex
         dropUpstream(sendCloseNotify: false)
         env.logger.debug("retrying on a fresh upstream connection", metadata: ["host": "\(ex.host)"])
         connectUpstream(host: ex.host, port: ex.port)
@@ -240,7 +232,6 @@ extension ForwardSession {
         if ex.responseTracker != nil, !ex.responseComplete {
             if case .untilClose? = ex.responseFraming {
                 ex.responseComplete = true
-                exchange = ex
             } else {
                 abort(reason: "\(ex.host) closed the connection mid-response")
             }
@@ -273,9 +264,9 @@ extension ForwardSession {
             // A client that goes on sending keeps its upstream connection (no pool round trip per
             // request). One that leaves gives it to the loop's pool now, and one that stays idle
             // for `parkUpstreamAfter` gives it then (see timerFired): idle clients hold no upstream
-            // connections, thousands of them share a bounded pool.
+            // connections, thousands of them share a bounded pool. (Its per-host slot went back
+            // before the response was flushed, in pumpExchange.)
             upstreamIdle = true
-            releaseUpstreamSlot()
             if !keepClient { releaseUpstream() }
         } else {
             dropUpstream(sendCloseNotify: true)

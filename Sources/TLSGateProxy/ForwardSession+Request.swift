@@ -127,9 +127,7 @@ extension ForwardSession {
             ex.requestForwardable += consumed
             ex.bytesIn += UInt64(consumed)
             ex.requestComplete = complete
-            exchange = ex
         } catch {
-            exchange = ex
             failExchange(status: 400, code: "bad_request", violation: nil, message: "malformed request body: \(error.reason)")
         }
     }

@@ -275,12 +275,11 @@ final class ForwardSession: DrainableSession, @unchecked Sendable {
                 progress = true
                 continue
             }
-            guard var ex = exchange, ex.responseForwardable > 0 else { break }
+            guard let ex = exchange, ex.responseForwardable > 0 else { break }
             guard let n = sendClient(UnsafeRawPointer(upIn.readPointer), ex.responseForwardable) else { break }
             upIn.didRead(n)
             ex.responseForwardable -= n
             ex.bytesOut += UInt64(n)
-            exchange = ex
             progress = true
         }
         return progress

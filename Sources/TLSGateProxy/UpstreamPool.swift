@@ -44,7 +44,6 @@ final class UpstreamPool: @unchecked Sendable {
     let idleTimeout: Double
     private var idle: [Key: [Idle]] = [:]
     private var sweeper: LoopTimer?
-    private(set) var reuses = 0
 
     /// Where the pool reports its idle count and closes (nil: not reported).
     let metrics: ProxyMetrics?
@@ -55,8 +54,6 @@ final class UpstreamPool: @unchecked Sendable {
         self.maxIdlePerKey = maxIdlePerKey
         self.idleTimeout = idleTimeout
     }
-
-    var idleCount: Int { idle.values.reduce(0) { $0 + $1.count } }
 
     /// Whether a connection for `key` is idle here (it may still turn out closed on `take`).
     func hasIdle(_ key: Key) -> Bool { idle[key]?.isEmpty == false }
@@ -69,7 +66,6 @@ final class UpstreamPool: @unchecked Sendable {
             let link = entry.link
             if link.channel.isClosed || link.eof { continue }
             link.channel.wantReads(false)
-            reuses += 1
             return link
         }
         return nil

@@ -137,11 +137,25 @@ struct EventLoopTests {
             channel.wantReads(true)
             channel.wantReads(false)
         }
+        // The loop thread's own CPU time: a loop woken again and again by the hang-up would burn
+        // most of the wait below.
+        func loopCPU() -> Double {
+            loop.sync {
+                var ts = timespec()
+                clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+                return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+            }
+        }
+        // A reset (SO_LINGER 0): epoll reports EPOLLERR|EPOLLHUP whatever the registered mask.
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        _ = setsockopt(client, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
         Posix.close(client)
-        usleep(100_000)
-        // With no interest the handler never ran, and the loop still answers promptly.
-        #expect(calls.get == 0)
-        #expect(loop.sync { true })
+        usleep(20_000)
+        let before = loopCPU()
+        usleep(200_000)
+        let used = loopCPU() - before
+        #expect(used < 0.05, "the loop thread used \(used) s of CPU in 0.2 s with only a hung-up, unwanted socket")
+        #expect(calls.get == 0, "no interest: the handler never ran")
         loop.sync { channel.close() }
     }
 
