@@ -72,6 +72,8 @@ public struct SigV4Scope: Sendable, Equatable {
     /// The scope of a presigned URL: its `X-Amz-Algorithm=AWS4-HMAC-SHA256` and `X-Amz-Credential`
     /// query parameters. `pathAndQuery` is a request target (`/key?X-Amz-Credential=...`).
     public static func parse(pathAndQuery: String) -> SigV4Scope? {
+        // Most requests have no query at all: skip splitting the target (checked on every request).
+        guard pathAndQuery.utf8.contains(0x3F) else { return nil }
         let query = RequestTarget(pathAndQuery).query
         guard let algorithm = query.value(of: "X-Amz-Algorithm"), algorithm == "AWS4-HMAC-SHA256",
               let credential = query.value(of: "X-Amz-Credential") else { return nil }

@@ -7,31 +7,48 @@
 /// per size and loop at most). Used on its loop's thread only.
 public final class BufferPool {
     public let maxPerSize: Int
-    private var free: [Int: [UnsafeMutableRawPointer]] = [:]
+    /// One stack of free blocks per block size. Sessions use two or three sizes, so a linear scan
+    /// beats hashing, and the stacks are mutated in place (no copy-on-write of a dictionary value).
+    private var classes: [SizeClass] = []
+
+    private struct SizeClass {
+        let byteCount: Int
+        var blocks: [UnsafeMutableRawPointer]
+    }
 
     public init(maxPerSize: Int = 16) {
         self.maxPerSize = maxPerSize
     }
 
     deinit {
-        for list in free.values { list.forEach { $0.deallocate() } }
+        for sizeClass in classes { sizeClass.blocks.forEach { $0.deallocate() } }
     }
 
     /// A block of `byteCount` bytes (16-byte aligned), reused when one is free.
     public func take(_ byteCount: Int) -> UnsafeMutableRawPointer {
-        if let block = free[byteCount]?.popLast() { return block }
+        for i in classes.indices where classes[i].byteCount == byteCount {
+            if let block = classes[i].blocks.popLast() { return block }
+            break
+        }
         return UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: 16)
     }
 
     /// Gives back a block from ``take(_:)`` of the same `byteCount`.
     public func give(_ block: UnsafeMutableRawPointer, _ byteCount: Int) {
-        if free[byteCount, default: []].count < maxPerSize {
-            free[byteCount, default: []].append(block)
+        var index = classes.firstIndex { $0.byteCount == byteCount }
+        if index == nil, maxPerSize > 0 {
+            var blocks: [UnsafeMutableRawPointer] = []
+            blocks.reserveCapacity(maxPerSize)
+            classes.append(SizeClass(byteCount: byteCount, blocks: blocks))
+            index = classes.count - 1
+        }
+        if let index, classes[index].blocks.count < maxPerSize {
+            classes[index].blocks.append(block)
         } else {
             block.deallocate()
         }
     }
 
     /// Blocks kept now (for tests and diagnostics).
-    public var cachedCount: Int { free.values.reduce(0) { $0 + $1.count } }
+    public var cachedCount: Int { classes.reduce(0) { $0 + $1.blocks.count } }
 }

@@ -72,18 +72,7 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
     /// The numeric IP address as text, without the port.
     public var ipString: String {
         if family == AF_INET {
-            // Dotted quad by hand: glibc's inet_ntop formats IPv4 with sprintf (hundreds of
-            // instructions per audit line).
-            let address = withUnsafePointer(to: storage) { ptr in
-                ptr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt32(bigEndian: $0.pointee.sin_addr.s_addr) }
-            }
-            var text = ""
-            text.reserveCapacity(15)
-            for shift in stride(from: 24, through: 0, by: -8) {
-                if shift != 24 { text.append(".") }
-                text.append(String((address >> UInt32(shift)) & 0xFF))
-            }
-            return text
+            return String(unsafeUninitializedCapacity: 15) { writeIPv4($0.baseAddress!) }
         }
         var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
         let family = self.family
@@ -107,7 +96,47 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
 
     /// `ip:port`, with brackets around IPv6 addresses.
     public var description: String {
-        family == AF_INET6 ? "[\(ipString)]:\(port)" : "\(ipString):\(port)"
+        if family == AF_INET {
+            // Made for every connection's audit lines: written in place, no interpolation.
+            return String(unsafeUninitializedCapacity: 21) { text in
+                let base = text.baseAddress!
+                var n = writeIPv4(base)
+                base[n] = 0x3A   // ":"
+                n += 1
+                return n + Self.writeDecimal(UInt32(port), to: base + n)
+            }
+        }
+        return family == AF_INET6 ? "[\(ipString)]:\(port)" : "\(ipString):\(port)"
+    }
+
+    /// Writes the IPv4 address as a dotted quad (at most 15 bytes); returns the length. By hand:
+    /// glibc's inet_ntop formats IPv4 with sprintf (hundreds of instructions per audit line).
+    private func writeIPv4(_ out: UnsafeMutablePointer<UInt8>) -> Int {
+        let address = withUnsafePointer(to: storage) { ptr in
+            ptr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt32(bigEndian: $0.pointee.sin_addr.s_addr) }
+        }
+        var n = 0
+        for shift in stride(from: 24, through: 0, by: -8) {
+            if shift != 24 {
+                out[n] = 0x2E   // "."
+                n += 1
+            }
+            n += Self.writeDecimal((address >> UInt32(shift)) & 0xFF, to: out + n)
+        }
+        return n
+    }
+
+    /// Writes `value` in decimal (at most 10 bytes); returns the length.
+    private static func writeDecimal(_ value: UInt32, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        var digits = 1
+        var rest = value / 10
+        while rest > 0 { digits += 1; rest /= 10 }
+        var v = value
+        for i in stride(from: digits - 1, through: 0, by: -1) {
+            out[i] = 0x30 + UInt8(v % 10)
+            v /= 10
+        }
+        return digits
     }
 
     public func withSockAddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {

@@ -18,6 +18,8 @@ extension ForwardSession {
                 if upstream != nil && upstreamIdle {
                     releaseUpstream()   // idle client: its upstream connection goes to the pool
                 }
+                clientIn.releaseIfEmpty()   // an idle keep-alive connection holds no buffer memory
+                upIn.releaseIfEmpty()
                 if idle + 0.05 < env.settings.idleTimeout {
                     timer.arm(after: env.settings.idleTimeout - idle)
                     return

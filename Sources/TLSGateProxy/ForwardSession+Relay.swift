@@ -23,7 +23,7 @@ extension ForwardSession {
             progress = readUpstream(up) || progress
         }
         guard phase == .exchanging else { return true }
-        if let ex = exchange, ex.responseComplete, ex.requestComplete, upstreamSlotHost != nil {
+        if let ex = exchange, ex.responseComplete, ex.requestComplete, upstreamSlot != nil {
             // The upstream side of the exchange is over: give its per-host slot back before the
             // client can see the end of the response and ask again (on another loop, maybe).
             releaseUpstreamSlot()
@@ -272,8 +272,8 @@ extension ForwardSession {
             dropUpstream(sendCloseNotify: true)
         }
         upIn.clear()
-        upIn.releaseIfEmpty()
         guard keepClient else {
+            upIn.releaseIfEmpty()
             requestFullyRead = ex.requestComplete
             phase = .closingAfterFlush
             timer.arm(after: 5)
@@ -281,12 +281,13 @@ extension ForwardSession {
         }
         phase = .readingHead
         headDeadlineArmed = !clientIn.isEmpty
-        clientIn.releaseIfEmpty()   // an idle keep-alive connection holds no buffer memory
         idleSinceNanos = monotonicNanos()
         if !clientIn.isEmpty {
             timer.arm(after: env.settings.requestHeadTimeout)
         } else {
-            timer.arm(after: upstream == nil ? env.settings.idleTimeout : min(Self.parkUpstreamAfter, env.settings.idleTimeout))
+            // A client that goes on sending keeps its buffers (no allocation per request); one
+            // that stays idle for `parkUpstreamAfter` gives them back then (see timerFired).
+            timer.arm(after: min(Self.parkUpstreamAfter, env.settings.idleTimeout))
         }
     }
 

@@ -58,11 +58,12 @@ extension ForwardSession {
         let ex = ForwardExchange(head: head, uri: uri, host: host, port: port, framing: framing,
                                  headBytes: headBytes, startedNanos: now)
         // Who is asking and where to, known before any refusal so refused lines name them too.
-        let aws = env.awsDestination(host)
+        let verdict = verdict(for: host)
+        let aws = verdict.aws
         ex.awsEndpoint = aws.endpoint
-        ex.awsFields = aws.auditFields
+        ex.awsFields = verdict.awsFields
         ex.sigv4 = AWSRequestFacts.scope(head: head, uri: uri)
-        if let violation = env.settings.policy.checkHost(host) {
+        if let violation = verdict.hostViolation {
             ex.violations.append(violation)
             if env.settings.policy.mode == .enforce {
                 ex.decision = .deny
@@ -73,7 +74,7 @@ extension ForwardSession {
             }
             ex.decision = .report
         }
-        if let (code, reason) = aws.fipsViolation {
+        if let (code, reason) = verdict.fipsViolation {
             ex.addViolation(code, reason)
             if env.settings.policy.fips == .require {
                 ex.decision = .deny

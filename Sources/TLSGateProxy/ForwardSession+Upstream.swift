@@ -136,7 +136,7 @@ extension ForwardSession {
             dropUpstream(sendCloseNotify: true)
             return
         }
-        let key = UpstreamPool.Key(host: up.host, port: up.port, environment: env)
+        let key = verdict(for: up.host).poolKey(port: up.port)
         guard pool.put(up, key) else {
             dropUpstream(sendCloseNotify: true)
             return
@@ -150,10 +150,11 @@ extension ForwardSession {
 
     /// Takes a pooled connection for `host:port`, if one is idle.
     func adoptPooledUpstream(host: String, port: Int) -> Bool {
-        let key = UpstreamPool.Key(host: host, port: port, environment: env)
-        guard let pool, pool.hasIdle(key), acquireUpstreamSlot(host) else { return false }
-        guard let link = pool.take(key) else {
-            releaseUpstreamSlot()
+        guard let pool else { return false }
+        let key = verdict(for: host).poolKey(port: port)
+        guard let link = pool.take(key) else { return false }
+        guard acquireUpstreamSlot(host) else {
+            if !pool.put(link, key) { link.close(sendCloseNotify: true) }
             return false
         }
         link.channel.setHandlers(readable: { [self] in upstreamReadableEvent() },
@@ -180,9 +181,9 @@ extension ForwardSession {
     /// closes right after its response would still hold the slot when its next connection
     /// (served by another loop) asks for one.
     func releaseUpstreamSlot() {
-        if let host = upstreamSlotHost {
-            upstreamSlotHost = nil
-            env.upstreamSlots.release(host)
+        if let slots = upstreamSlot {
+            upstreamSlot = nil
+            slots.release()
         }
     }
 
@@ -195,12 +196,22 @@ extension ForwardSession {
 
     /// Takes a slot for `host` for the coming exchange; false when the host is at its limit.
     func acquireUpstreamSlot(_ host: String) -> Bool {
-        if upstreamSlotHost == host { return true }
+        let slots = verdict(for: host).slots
+        if upstreamSlot === slots { return true }
         releaseUpstreamSlot()
-        // No limit configured: nothing to count (and no lock to take per request).
+        // No limit configured: nothing to count.
         if env.settings.maxUpstreamPerHost <= 0 { return true }
-        guard env.upstreamSlots.acquire(host, limit: env.settings.maxUpstreamPerHost) else { return false }
-        upstreamSlotHost = host
+        guard slots.acquire(limit: env.settings.maxUpstreamPerHost) else { return false }
+        upstreamSlot = slots
         return true
+    }
+
+    /// Policy and catalog facts about `host` under the current environment: kept for the
+    /// connection's next requests, and found in the loop's cache for new connections.
+    func verdict(for host: String) -> HostVerdict {
+        if let last = lastVerdict, last.applies(to: host, under: env) { return last }
+        let fresh = verdicts?.verdict(for: host, under: env) ?? HostVerdict(host: host, environment: env)
+        lastVerdict = fresh
+        return fresh
     }
 }

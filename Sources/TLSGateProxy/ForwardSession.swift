@@ -47,15 +47,21 @@ final class ForwardSession: DrainableSession, @unchecked Sendable {
     /// The last exchange ended cleanly with the whole request read: once the response is out,
     /// close without lingering if the client has nothing more to send.
     var requestFullyRead = false
-    /// The upstream host holding one of `limits.max_upstream_per_host` slots, if any.
-    var upstreamSlotHost: String?
+    /// The counter of the upstream host while this session holds one of its
+    /// `limits.max_upstream_per_host` slots.
+    var upstreamSlot: HostSlots?
+    /// Policy and catalog facts about the host of the last request (see ``verdict(for:)``).
+    var lastVerdict: HostVerdict?
+    /// This loop's host verdicts (nil for a refused connection).
+    let verdicts: HostVerdictCache?
     /// This loop's pool of idle upstream connections (nil for a refused connection).
     let pool: UpstreamPool?
     /// The upstream connection is between exchanges and may be pooled.
     var upstreamIdle = false
     /// When the client connection last became idle (between requests).
     var idleSinceNanos: UInt64 = 0
-    /// Seconds a client may sit idle before its upstream connection goes back to the pool.
+    /// Seconds a client may sit idle before its upstream connection goes back to the pool and its
+    /// buffers to the loop's buffer pool.
     static let parkUpstreamAfter = 1.0
 
     let clientIn: IOBuffer
@@ -82,9 +88,10 @@ final class ForwardSession: DrainableSession, @unchecked Sendable {
     static let pumpRounds = 64
 
     init(env: ProxyEnvironment, loop: EventLoop, fd: Int32, clientAddress: SocketAddress,
-         slot: ConnectionSlot?, pool: UpstreamPool?, environments: EnvironmentSource? = nil, environmentGeneration: Int = 0,
+         slot: ConnectionSlot?, pool: UpstreamPool?, verdicts: HostVerdictCache? = nil, environments: EnvironmentSource? = nil, environmentGeneration: Int = 0,
          onClose: @escaping @Sendable () -> Void) {
         self.pool = pool
+        self.verdicts = verdicts
         self.environments = environments
         self.environmentGeneration = environmentGeneration
         self.env = env

@@ -18,6 +18,8 @@ public final class ProxyServer: @unchecked Sendable {
     private let loops: [EventLoop]
     /// Idle upstream connections, one pool per loop (a connection is registered with its loop).
     private let pools: [ObjectIdentifier: UpstreamPool]
+    /// Host verdicts, one cache per loop (no lock).
+    private let verdictCaches: [ObjectIdentifier: HostVerdictCache]
     /// Guards `draining`, the log rate limits and `peakSinceTrim` (touched by every loop).
     private let stateLock = Lock()
     private var draining = false
@@ -41,6 +43,7 @@ public final class ProxyServer: @unchecked Sendable {
         for index in 0..<cores { loops.append(try EventLoop(name: "tlsgate.loop.\(index)")) }
         self.loops = loops
         self.pools = Dictionary(uniqueKeysWithValues: loops.map { (ObjectIdentifier($0), UpstreamPool(loop: $0, metrics: environment.metrics)) })
+        self.verdictCaches = Dictionary(uniqueKeysWithValues: loops.map { (ObjectIdentifier($0), HostVerdictCache()) })
         self.listener = try Listener(address: address, loops: loops)
     }
 
@@ -113,9 +116,8 @@ public final class ProxyServer: @unchecked Sendable {
         let (env, generation) = environments.current
         let ip = IPAddress(bytes: address.ipBytes)
         let slot = ConnectionSlot(client: ip, loop: loop)
-        let settings = env.settings
-
-        if !settings.allowClients.isEmpty, !(ip.map { ip in settings.allowClients.contains { $0.contains(ip) } } ?? false) {
+        // Fields read one by one: a copy of the whole settings struct costs a retain per field.
+        if !env.settings.allowClients.isEmpty, !(ip.map { ip in env.settings.allowClients.contains { $0.contains(ip) } } ?? false) {
             reject(fd, address, env: env, loop: loop, status: 403, code: .clientNotAllowed, reason: "not_allowed",
                    message: "client \(address.ipString) is not in allow_clients")
             return
@@ -124,21 +126,21 @@ public final class ProxyServer: @unchecked Sendable {
             reject(fd, address, env: env, loop: loop, status: 503, code: nil, reason: "draining", message: "tlsgate is shutting down")
             return
         }
-        switch registry.admit(slot, maxTotal: settings.maxConnections, maxPerClient: settings.maxConnectionsPerClient) {
+        switch registry.admit(slot, maxTotal: env.settings.maxConnections, maxPerClient: env.settings.maxConnectionsPerClient) {
         case .admitted:
             break
         case .overTotal:
             reject(fd, address, env: env, loop: loop, status: 503, code: nil, reason: "max_connections",
-                   message: "too many connections (limits.max_connections = \(settings.maxConnections))")
+                   message: "too many connections (limits.max_connections = \(env.settings.maxConnections))")
             return
         case .overPerClient:
             reject(fd, address, env: env, loop: loop, status: 503, code: nil, reason: "per_client",
-                   message: "too many connections from \(address.ipString) (limits.max_connections_per_client = \(settings.maxConnectionsPerClient))")
+                   message: "too many connections from \(address.ipString) (limits.max_connections_per_client = \(env.settings.maxConnectionsPerClient))")
             return
         }
         let registry = self.registry
         let session = ForwardSession(env: env, loop: loop, fd: fd, clientAddress: address, slot: slot,
-                                     pool: pools[ObjectIdentifier(loop)],
+                                     pool: pools[ObjectIdentifier(loop)], verdicts: verdictCaches[ObjectIdentifier(loop)],
                                      environments: environments, environmentGeneration: generation) {
             registry.remove(slot)
         }

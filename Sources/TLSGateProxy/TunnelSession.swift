@@ -47,8 +47,9 @@ final class TunnelSession: DrainableSession, @unchecked Sendable {
     var record: TunnelRecord
 
     static let pipes = SplicePipePool()
-    /// The upstream host holding one of `limits.max_upstream_per_host` slots, if any.
-    var upstreamSlotHost: String?
+    /// The counter of the upstream host while this tunnel holds one of its
+    /// `limits.max_upstream_per_host` slots.
+    var upstreamSlot: HostSlots?
 
     init(env: ProxyEnvironment, loop: EventLoop, client: SocketChannel, clientAddress: SocketAddress,
          leftover: IOBuffer, timer: SessionTimer?, onClose: @escaping @Sendable () -> Void) {
@@ -98,13 +99,14 @@ final class TunnelSession: DrainableSession, @unchecked Sendable {
             if record.decision == .allow { record.decision = .report }
             if record.reason == nil { record.reason = reason }
         }
-        guard env.upstreamSlots.acquire(record.host!, limit: env.settings.maxUpstreamPerHost) else {
+        let slots = env.upstreamSlots.counter(record.host!)
+        guard slots.acquire(limit: env.settings.maxUpstreamPerHost) else {
             record.decision = .deny
             refuse(status: 503, code: "upstream_busy", violation: nil,
                    message: "\(record.host!) already has \(env.settings.maxUpstreamPerHost) upstream connections (limits.max_upstream_per_host)")
             return
         }
-        upstreamSlotHost = record.host
+        upstreamSlot = slots
         phase = .connecting
         timer.arm(after: env.settings.connectTimeout)
         let connector = UpstreamConnector(loop: loop, host: record.host!, port: authority.port, settings: env.settings) { [self] result in
@@ -346,9 +348,9 @@ final class TunnelSession: DrainableSession, @unchecked Sendable {
     func close(reason: String?) {
         guard phase != .closed else { return }
         phase = .closed
-        if let host = upstreamSlotHost {
-            upstreamSlotHost = nil
-            env.upstreamSlots.release(host)
+        if let slots = upstreamSlot {
+            upstreamSlot = nil
+            slots.release()
         }
         if let reason, record.reason == nil { record.reason = reason }
         connector?.cancel()

@@ -20,21 +20,41 @@ final class UpstreamPool: @unchecked Sendable {
         /// frees the old environment, the next one may be allocated at the same address, and a
         /// bare identifier would then hand out connections verified under the old settings.
         let environment: ProxyEnvironment
+        /// Hash of all three, computed once: sessions keep their keys (see
+        /// `HostVerdict.poolKey(port:)`), so a lookup does not hash the host name again.
+        private let hashCode: Int
 
-        static func == (a: Key, b: Key) -> Bool {
-            a.environment === b.environment && a.port == b.port && a.host == b.host
-        }
-
-        func hash(into hasher: inout Hasher) {
+        init(host: String, port: Int, environment: ProxyEnvironment) {
+            self.host = host
+            self.port = port
+            self.environment = environment
+            var hasher = Hasher()
             hasher.combine(host)
             hasher.combine(port)
             hasher.combine(ObjectIdentifier(environment))
+            hashCode = hasher.finalize()
+        }
+
+        static func == (a: Key, b: Key) -> Bool {
+            a.hashCode == b.hashCode && a.environment === b.environment && a.port == b.port && a.host == b.host
+        }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(hashCode)
         }
     }
 
     private struct Idle {
         let link: UpstreamLink
         let since: UInt64
+        /// Its TLS record buffers were given back (after `releaseBuffersAfter` idle).
+        var buffersReleased = false
+    }
+
+    /// The idle connections of one key, a stack (the most recently used on top). A class, so
+    /// taking and putting mutate it in place: no copy of the list, one hash lookup.
+    private final class Bucket {
+        var entries: [Idle] = []
     }
 
     let loop: EventLoop
@@ -42,7 +62,13 @@ final class UpstreamPool: @unchecked Sendable {
     let maxIdlePerKey: Int
     /// Seconds an idle connection is kept.
     let idleTimeout: Double
-    private var idle: [Key: [Idle]] = [:]
+    /// Seconds after which an idle connection gives back its TLS record buffers (~80 KiB). A
+    /// connection reused sooner (the usual case under load) keeps them: freeing and allocating
+    /// them again on every request costs more than the request's own decryption.
+    static let releaseBuffersAfter = 1.0
+    private var idle: [Key: Bucket] = [:]
+    /// Idle connections that still hold their record buffers.
+    private var holdingBuffers = 0
     private var sweeper: LoopTimer?
 
     /// Where the pool reports its idle count and closes (nil: not reported).
@@ -55,14 +81,16 @@ final class UpstreamPool: @unchecked Sendable {
         self.idleTimeout = idleTimeout
     }
 
-    /// Whether a connection for `key` is idle here (it may still turn out closed on `take`).
-    func hasIdle(_ key: Key) -> Bool { idle[key]?.isEmpty == false }
+    /// Idle connections kept now (for tests and diagnostics).
+    var idleCount: Int { idle.values.reduce(0) { $0 + $1.entries.count } }
 
-    /// A healthy idle connection for `key` (most recently used first), or nil.
+    /// Takes the most recently idle open connection for `key`, if any.
     func take(_ key: Key) -> UpstreamLink? {
-        while var list = idle[key], let entry = list.popLast() {
-            idle[key] = list.isEmpty ? nil : list
+        guard let bucket = idle[key] else { return nil }
+        defer { if bucket.entries.isEmpty { idle[key] = nil } }
+        while let entry = bucket.entries.popLast() {
             metrics?.poolIdleChanged(by: -1)
+            if !entry.buffersReleased { holdingBuffers -= 1 }
             let link = entry.link
             if link.channel.isClosed || link.eof { continue }
             link.channel.wantReads(false)
@@ -75,11 +103,19 @@ final class UpstreamPool: @unchecked Sendable {
     /// for that key; the caller then closes the link itself.
     func put(_ link: UpstreamLink, _ key: Key) -> Bool {
         guard idleTimeout > 0, maxIdlePerKey > 0, !link.channel.isClosed, !link.eof, link.handshakeDone else { return false }
-        guard idle[key, default: []].count < maxIdlePerKey else {
+        let bucket: Bucket
+        if let existing = idle[key] {
+            bucket = existing
+        } else {
+            bucket = Bucket()
+            idle[key] = bucket
+        }
+        guard bucket.entries.count < maxIdlePerKey else {
             metrics?.poolClosed(.full)
             return false
         }
-        idle[key, default: []].append(Idle(link: link, since: monotonicNanos()))
+        bucket.entries.append(Idle(link: link, since: monotonicNanos()))
+        holdingBuffers += 1
         metrics?.poolIdleChanged(by: 1)
         link.readable = false
         link.channel.setHandlers(readable: { [self] in idleLinkReadable(link, key) }, writable: {})
@@ -101,9 +137,10 @@ final class UpstreamPool: @unchecked Sendable {
     }
 
     private func remove(_ link: UpstreamLink, _ key: Key) {
-        guard var list = idle[key], let index = list.firstIndex(where: { $0.link === link }) else { return }
-        let entry = list.remove(at: index)
-        idle[key] = list.isEmpty ? nil : list
+        guard let bucket = idle[key], let index = bucket.entries.firstIndex(where: { $0.link === link }) else { return }
+        let entry = bucket.entries.remove(at: index)
+        if bucket.entries.isEmpty { idle[key] = nil }
+        if !entry.buffersReleased { holdingBuffers -= 1 }
         metrics?.poolIdleChanged(by: -1)
         metrics?.poolClosed(.serverClosed)
         close(entry)
@@ -114,29 +151,58 @@ final class UpstreamPool: @unchecked Sendable {
         entry.link.eof = true
     }
 
+    /// Runs `sweep` every `period` seconds while connections are idle (every
+    /// `releaseBuffersAfter` while some still hold record buffers).
     private func startSweeper() {
-        let period = max(1, min(5, idleTimeout / 2))
         let timer = sweeper ?? LoopTimer(loop: loop) {}
         sweeper = timer
-        guard timer.deadline == .max else { return }   // already armed
+        if timer.deadline != .max {
+            // Armed already; make sure a connection just put releases its buffers in time.
+            let soon = EventLoop.now() &+ UInt64(Self.releaseBuffersAfter * 1e9)
+            if timer.deadline > soon { timer.schedule(at: soon) }
+            return
+        }
         timer.setHandler { [unowned self, unowned timer] in
             sweep()
-            if !idle.isEmpty { timer.schedule(after: period) }
+            if !idle.isEmpty { timer.schedule(after: sweepPeriod) }
         }
-        timer.schedule(after: period)
+        timer.schedule(after: sweepPeriod)
     }
 
-    /// Closes connections idle longer than `idleTimeout`.
+    private var sweepPeriod: Double {
+        holdingBuffers > 0 ? Self.releaseBuffersAfter : max(1, min(5, idleTimeout / 2))
+    }
+
+    /// Closes connections idle longer than `idleTimeout`; frees the record buffers of those idle
+    /// longer than `releaseBuffersAfter`.
     private func sweep() {
-        let cutoff = monotonicNanos() &- UInt64(idleTimeout * 1e9)
-        for (key, list) in idle {
-            let (expired, kept) = (list.filter { $0.since < cutoff }, list.filter { $0.since >= cutoff })
-            idle[key] = kept.isEmpty ? nil : kept
-            if !expired.isEmpty {
-                metrics?.poolIdleChanged(by: -expired.count)
-                for _ in expired { metrics?.poolClosed(.expired) }
+        let now = monotonicNanos()
+        let cutoff = now &- UInt64(idleTimeout * 1e9)
+        let buffersCutoff = now &- UInt64(Self.releaseBuffersAfter * 1e9)
+        for (key, bucket) in idle {
+            var kept: [Idle] = []
+            kept.reserveCapacity(bucket.entries.count)
+            var expired = 0
+            for var entry in bucket.entries {
+                if entry.since < cutoff {
+                    if !entry.buffersReleased { holdingBuffers -= 1 }
+                    expired += 1
+                    close(entry)
+                    continue
+                }
+                if !entry.buffersReleased && entry.since <= buffersCutoff {
+                    entry.link.tls.releaseBuffers()   // idle connections hold no record buffers
+                    entry.buffersReleased = true
+                    holdingBuffers -= 1
+                }
+                kept.append(entry)
             }
-            expired.forEach(close)
+            bucket.entries = kept
+            if kept.isEmpty { idle[key] = nil }
+            if expired > 0 {
+                metrics?.poolIdleChanged(by: -expired)
+                for _ in 0..<expired { metrics?.poolClosed(.expired) }
+            }
         }
     }
 }

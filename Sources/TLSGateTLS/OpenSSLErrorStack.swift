@@ -13,8 +13,12 @@ public struct OpenSSLErrorEntry: Sendable, Equatable, CustomStringConvertible {
 
 /// Helpers around OpenSSL's error queue: clear it before a call, capture all of it after a failure.
 enum OpenSSLErrorStack {
+    /// Empties the queue before a call, so a failure afterwards reports only its own errors.
+    /// `ERR_clear_error` walks and resets all 16 slots of the queue every time (~800
+    /// instructions in OpenSSL 3, twice per proxied request); peeking first is much cheaper, and
+    /// the queue is almost always empty already.
     @inline(__always)
-    static func clear() { ERR_clear_error() }
+    static func clear() { if ERR_peek_error() != 0 { ERR_clear_error() } }
 
     /// Drains the error queue (bounded) into entries.
     static func capture() -> [OpenSSLErrorEntry] {

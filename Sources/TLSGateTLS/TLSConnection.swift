@@ -86,6 +86,12 @@ public final class TLSConnection {
     /// Whether OpenSSL holds any bytes (decrypted or still raw, read ahead from the socket).
     public var hasBufferedInput: Bool { SSL_has_pending(ssl) == 1 }
 
+    /// Frees OpenSSL's record buffers (about 80 KiB with read-ahead) while the connection idles;
+    /// the next read or write allocates them again. Does nothing when they hold unread bytes.
+    public func releaseBuffers() {
+        _ = SSL_free_buffers(ssl)
+    }
+
     /// Sends close_notify, best effort (never waits for the peer's).
     public func shutdown() {
         OpenSSLErrorStack.clear()

@@ -32,7 +32,8 @@ public final class TLSContext: @unchecked Sendable {
         _ = tg_SSL_CTX_set_mode(ctx, tg_default_ssl_mode())
         tg_SSL_CTX_set_read_ahead(ctx, 1)
         // With read-ahead, one read(2) fills this buffer: several 16 KiB records per system call
-        // on bulk bodies. Idle connections give it back (SSL_MODE_RELEASE_BUFFERS).
+        // on bulk bodies. Idle connections give it back (`TLSConnection.releaseBuffers()`); busy ones
+        // keep it across requests.
         SSL_CTX_set_default_read_buffer_len(ctx, Self.readBufferBytes)
         guard SSL_CTX_set_cipher_list(ctx, configuration.cipherList) == 1 else {
             throw fail("invalid TLS 1.2 cipher list '\(configuration.cipherList)'")

@@ -32,6 +32,10 @@ import Testing
         for text in ["0.0.0.0", "255.255.255.255", "10.0.200.7", "192.168.1.254", "1.2.3.4"] {
             #expect(SocketAddress(ip: text, port: 1)?.ipString == text)
         }
+        for port in [0, 1, 9, 10, 99, 100, 8080, 65535] {
+            #expect(SocketAddress(ip: "255.255.255.255", port: port)?.description == "255.255.255.255:\(port)")
+            #expect(SocketAddress(ip: "0.0.0.0", port: port)?.description == "0.0.0.0:\(port)")
+        }
         let v6 = try #require(SocketAddress(ip: "::1", port: 443))
         #expect(v6.description == "[::1]:443")
         #expect(v6.ipBytes.count == 16)
@@ -72,6 +76,19 @@ import Testing
         #expect(pool.cachedCount == 0)
         let c = IOBuffer(capacity: 100, pool: pool)
         #expect(c.base != first)
+    }
+
+    @Test func blocksOfEachSizeAreKeptApart() {
+        let pool = BufferPool(maxPerSize: 4)
+        let small = pool.take(512), large = pool.take(8192)
+        pool.give(small, 512)
+        pool.give(large, 8192)
+        #expect(pool.cachedCount == 2)
+        #expect(pool.take(8192) == large)
+        #expect(pool.take(512) == small)
+        #expect(pool.cachedCount == 0)
+        pool.give(small, 512)
+        pool.give(large, 8192)
     }
 
     @Test func thePoolKeepsABoundedNumberOfBlocks() {

@@ -40,6 +40,19 @@ import Logging
         #expect(slots.acquire("c.example", limit: 0) && slots.acquire("c.example", limit: 0), "0 = no cap")
     }
 
+    @Test func unusedHostCountersAreSweptButHeldAndBusyOnesStay() {
+        let slots = UpstreamSlots()
+        let held = slots.counter("held.example")            // a session keeps this one
+        #expect(slots.acquire("busy.example", limit: 5))     // a connection counts on this one
+        #expect(slots.counter("held.example") === held, "one counter per host")
+        for i in 0..<(UpstreamSlots.sweepAbove + 10) { _ = slots.counter("h\(i).example") }
+        // Reaching the bound swept the unused ones; the held and the busy counters survived.
+        #expect(slots.counterCount < UpstreamSlots.sweepAbove)
+        #expect(slots.counter("held.example") === held)
+        #expect(slots.count("busy.example") == 1)
+        #expect(held.acquire(limit: 1) && !held.acquire(limit: 1), "a held counter still counts")
+    }
+
     @Test func registryAdmitsWithinTotalAndPerClientLimits() throws {
         let registry = ConnectionRegistry()
         let loop = try EventLoop(name: "test")

@@ -19,7 +19,8 @@ long tg_SSL_CTX_set_mode(SSL_CTX *ctx, long mode);
 uint64_t tg_SSL_CTX_set_options(SSL_CTX *ctx, uint64_t options);
 /// SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE are macros.
 uint64_t tg_default_ssl_options(void);
-/// SSL_MODE_* flags are macros: partial writes, moving write buffer, release idle buffers.
+/// SSL_MODE_* flags are macros: partial writes, moving write buffer. (Not RELEASE_BUFFERS: it frees
+/// and re-allocates 80 KiB of record buffers on every request; idle connections call SSL_free_buffers.)
 long tg_default_ssl_mode(void);
 /// SSL_set_tlsext_host_name is a macro over SSL_ctrl (sets SNI).
 int tg_SSL_set_tlsext_host_name(SSL *ssl, const char *name);
