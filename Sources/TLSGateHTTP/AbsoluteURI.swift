@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// An absolute-form request-target (`http://host[:port]/path?query`) as sent to a forward proxy.
 public struct AbsoluteURI: Sendable, Equatable, Hashable {
     /// `http` or `https`, lowercased.
@@ -31,7 +37,7 @@ public struct AbsoluteURI: Sendable, Equatable, Hashable {
 
     private static func parse(_ b: UnsafeBufferPointer<UInt8>) -> AbsoluteURI? {
         let n = b.count
-        for i in 0..<n where !ByteClass.isVisibleASCII(b[i]) { return nil }
+        guard ByteClass.allVisibleASCII(b) else { return nil }
         // scheme "://"
         let scheme: String
         var i: Int
@@ -74,13 +80,14 @@ public struct AbsoluteURI: Sendable, Equatable, Hashable {
     /// ``matchesHostHeader(_:)`` over the value's bytes (no String built).
     public func matchesHostHeader(bytes b: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let (range, port) = HostPort.parseRange(b, 0, b.count, portRequired: false) else { return false }
-        guard (port ?? (scheme == "https" ? 443 : 80)) == effectivePort, range.count == host.utf8.count else { return false }
-        var i = range.lowerBound
-        for byte in host.utf8 {
-            if ByteClass.lower(byte) != ByteClass.lower(b[i]) { return false }
-            i += 1
+        let defaultPort = scheme == "https" ? 443 : 80
+        guard (port ?? defaultPort) == (self.port ?? defaultPort) else { return false }
+        return withUTF8Bytes(host) { h in
+            // Usually the same bytes (same case): compared by memcmp before byte-wise case folding.
+            guard range.count == h.count else { return false }
+            if let hb = h.baseAddress, let bb = b.baseAddress, memcmp(hb, bb + range.lowerBound, h.count) == 0 { return true }
+            return asciiCaseInsensitiveEquals(b, range.lowerBound, range.upperBound, h)
         }
-        return true
     }
 
     /// RFC 3986 userinfo: unreserved / pct-encoded / sub-delims / ":" (so no `@` and no backslash).

@@ -18,8 +18,8 @@ public enum BodyFraming: Sendable, Equatable, Hashable {
 /// - neither → no body.
 public func requestFraming(_ head: HTTPRequestHead) -> Result<BodyFraming, HTTPParseError> {
     let headers = head.headers
-    let hasTE = headers.contains("Transfer-Encoding")
-    let hasCL = headers.contains("Content-Length")
+    let hasTE = headers.contains(.transferEncoding)
+    let hasCL = headers.contains(.contentLength)
     if hasTE {
         if head.version == .http10 { return .failure(.transferEncodingInHTTP10) }
         if hasCL { return .failure(.transferEncodingWithContentLength) }
@@ -49,8 +49,8 @@ public func responseFraming(_ head: HTTPResponseHead, requestMethod: String) -> 
     }
     if requestMethod == "CONNECT" && (200...299).contains(status) { return .success(.none) }
     let headers = head.headers
-    let hasTE = headers.contains("Transfer-Encoding")
-    let hasCL = headers.contains("Content-Length")
+    let hasTE = headers.contains(.transferEncoding)
+    let hasCL = headers.contains(.contentLength)
     if hasTE {
         if head.version == .http10 { return .failure(.transferEncodingInHTTP10) }
         if hasCL { return .failure(.transferEncodingWithContentLength) }
@@ -81,7 +81,7 @@ private func transferCodings(_ headers: HTTPHeaders) -> Result<TransferCodings, 
     var any = false
     var malformed = false
     headers.raw.withUnsafeBufferPointer { bytes in
-        headers.forEachIndex(named: "Transfer-Encoding") { index in
+        headers.forEachIndex(.transferEncoding) { index in
             let f = headers.fields[index]
             forEachListElement(bytes, Int(f.valueStart), Int(f.valueEnd)) { s, e in
                 any = true
@@ -111,7 +111,7 @@ private func contentLength(_ headers: HTTPHeaders) -> Result<UInt64, HTTPParseEr
     var value: UInt64?
     var error: HTTPParseError?
     headers.raw.withUnsafeBufferPointer { bytes in
-        headers.forEachIndex(named: "Content-Length") { index in
+        headers.forEachIndex(.contentLength) { index in
             guard error == nil else { return }
             let f = headers.fields[index]
             var i = Int(f.valueStart)

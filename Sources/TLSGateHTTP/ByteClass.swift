@@ -34,6 +34,40 @@ enum ByteClass {
     @inline(__always)
     static func isVisibleASCII(_ b: UInt8) -> Bool { b >= 0x21 && b <= 0x7E }
 
+    /// Whether every byte of `bytes` is visible US-ASCII (checked eight bytes at a time).
+    static func allVisibleASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        let n = bytes.count
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        var i = 0
+        while i + 8 <= n {
+            let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+            // A byte <= 0x20 (w - 0x21 borrows), >= 0x7F (w + 1 reaches 0x80) or >= 0x80.
+            let low = (w &- ones &* 0x21) & ~w & highs
+            let high = (w &+ ones) | w
+            if (low | high) & highs != 0 { return false }
+            i += 8
+        }
+        while i < n {
+            if !isVisibleASCII(base[i]) { return false }
+            i += 1
+        }
+        return true
+    }
+
+    /// `reg-name` bytes this proxy accepts in a host: ALPHA, DIGIT, `-`, `.`, `_` (bitmaps of 0..<64 and 64..<128).
+    private static let regNameLow: UInt64 = 0x03FF_6000_0000_0000
+    private static let regNameHigh: UInt64 = 0x07FF_FFFE_87FF_FFFE
+
+    /// Whether `b` may appear in a host name (see `regNameLow`).
+    @inline(__always)
+    static func isRegName(_ b: UInt8) -> Bool {
+        if b < 64 { return (regNameLow >> UInt64(b)) & 1 == 1 }
+        if b < 128 { return (regNameHigh >> UInt64(b &- 64)) & 1 == 1 }
+        return false
+    }
+
     @inline(__always)
     static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
 

@@ -190,18 +190,18 @@ public struct HTTPHeadParser: Sendable {
             case .failure(let e): return .failure(e)
             }
             var fields: [HTTPHeaders.Field] = []
-            fields.reserveCapacity(min(lineCount(bytes, from: next), maxHeaderCount))
-            switch parseFields(bytes, from: next, maxHeaderCount: maxHeaderCount, into: &fields) {
-            case .success: break
-            case .failure(let e): return .failure(e)
+            fields.reserveCapacity(fieldCapacityGuess(bytes.count, maxHeaderCount))
+            var present: KnownHeader.Set = 0
+            var repeated: KnownHeader.Set = 0
+            if let e = parseFields(bytes, from: next, maxHeaderCount: maxHeaderCount, into: &fields,
+                                   present: &present, repeated: &repeated) {
+                return .failure(e)
             }
-            var hosts = 0
-            for f in fields where isHostName(bytes, Int(f.nameStart), Int(f.nameEnd)) { hosts += 1 }
-            guard hosts <= 1 else { return .failure(.duplicateHost) }
+            guard repeated & KnownHeader.host.bit == 0 else { return .failure(.duplicateHost) }
             let method = String(decoding: UnsafeBufferPointer(rebasing: bytes[0..<methodEnd]), as: UTF8.self)
             let target = String(decoding: UnsafeBufferPointer(rebasing: bytes[targetStart..<targetEnd]), as: UTF8.self)
             return .success(HTTPRequestHead(method: method, target: target, version: version,
-                                            headers: HTTPHeaders(raw: raw, fields: fields)))
+                                            headers: HTTPHeaders(raw: raw, fields: fields, present: present)))
         }
     }
 
@@ -235,14 +235,16 @@ public struct HTTPHeadParser: Sendable {
                 j += 1
             }
             var fields: [HTTPHeaders.Field] = []
-            fields.reserveCapacity(min(lineCount(bytes, from: next), maxHeaderCount))
-            switch parseFields(bytes, from: next, maxHeaderCount: maxHeaderCount, into: &fields) {
-            case .success: break
-            case .failure(let e): return .failure(e)
+            fields.reserveCapacity(fieldCapacityGuess(bytes.count, maxHeaderCount))
+            var present: KnownHeader.Set = 0
+            var repeated: KnownHeader.Set = 0
+            if let e = parseFields(bytes, from: next, maxHeaderCount: maxHeaderCount, into: &fields,
+                                   present: &present, repeated: &repeated) {
+                return .failure(e)
             }
             let reason = String(decoding: UnsafeBufferPointer(rebasing: bytes[reasonStart..<contentEnd]), as: UTF8.self)
             return .success(HTTPResponseHead(version: version, status: status, reason: reason,
-                                             headers: HTTPHeaders(raw: raw, fields: fields),
+                                             headers: HTTPHeaders(raw: raw, fields: fields, present: present),
                                              reasonRange: reasonStart..<contentEnd))
         }
     }
@@ -257,15 +259,17 @@ public struct HTTPHeadParser: Sendable {
         return (end, i + 1)
     }
 
-    /// Whether all eight bytes of `word` are field-value bytes other than HTAB (no control byte,
-    /// no DEL): then a value can skip them in one step. False positives only cost the slow path.
+    /// The bytes of `word` (first byte least significant) that are not plain field-value bytes
+    /// (below 0x20, so HTAB, CR, LF and other controls, or DEL), as their 0x80 bits. Exact for the
+    /// lowest such byte (borrows only run upwards from it): `trailingZeroBitCount >> 3` is its index,
+    /// and 0 means all eight bytes are plain.
     @inline(__always)
-    private static func plainValueBytes(_ word: UInt64) -> Bool {
+    private static func nonPlainValueBytes(_ word: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
         let belowSpace = (word &- ones &* 0x20) & ~word & highs
         let del = word ^ (ones &* 0x7F)
-        return belowSpace == 0 && (del &- ones) & ~del & highs == 0
+        return belowSpace | ((del &- ones) & ~del & highs)
     }
 
     /// `HTTP/DIGIT.DIGIT` exactly filling `bytes[start..<end]`.
@@ -279,66 +283,84 @@ public struct HTTPHeadParser: Sendable {
         return .success(bytes[start + 7] == 0x30 ? .http10 : .http11)
     }
 
-    /// Lines from `from` to the end (an upper bound on the field count: one allocation for them).
-    private static func lineCount(_ bytes: UnsafeBufferPointer<UInt8>, from: Int) -> Int {
-        var count = 0
-        for i in from..<bytes.count where bytes[i] == ByteClass.lf { count += 1 }
-        return count
+    /// A first capacity for the field array of a head of `headBytes` bytes: field lines average well
+    /// over 16 bytes, so this rarely grows, without counting lines first.
+    @inline(__always)
+    private static func fieldCapacityGuess(_ headBytes: Int, _ maxHeaderCount: Int) -> Int {
+        min(max(8, headBytes / 16), maxHeaderCount)
     }
 
-    /// Parses field lines from `from` up to and including the empty line that ends the head.
+    /// Parses field lines from `from` up to and including the empty line that ends the head
+    /// (`bytes` must end with that line's LF). Each line is scanned once: name (tagged with its
+    /// `KnownHeader`), colon, value validated a word at a time up to the CR/LF.
+    /// Collects the tags seen (`present`) and those seen more than once (`repeated`).
+    /// Returns the first error in the head, or nil.
     private static func parseFields(
-        _ bytes: UnsafeBufferPointer<UInt8>, from: Int, maxHeaderCount: Int, into fields: inout [HTTPHeaders.Field]
-    ) -> Result<Void, HTTPParseError> {
+        _ bytes: UnsafeBufferPointer<UInt8>, from: Int, maxHeaderCount: Int, into fields: inout [HTTPHeaders.Field],
+        present: inout KnownHeader.Set, repeated: inout KnownHeader.Set
+    ) -> HTTPParseError? {
+        let count = bytes.count
+        // The scan stops at the head's final LF, so the byte loops below need no bounds of their own.
+        guard let base = bytes.baseAddress, count > 0, bytes[count - 1] == ByteClass.lf else { return .invalidRequestLine }
         var lineStart = from
-        while true {
-            guard case let (contentEnd, next)? = lineEnd(bytes, from: lineStart) else {
-                return .failure(.invalidRequestLine) // unreachable: the scan found the empty line
-            }
-            if contentEnd == lineStart { return .success(()) }
+        while lineStart < count {
             let first = bytes[lineStart]
-            if ByteClass.isWhitespace(first) { return .failure(.obsoleteLineFolding) }
-            var i = lineStart
-            while i < contentEnd && ByteClass.isTchar(bytes[i]) { i += 1 }
-            let nameEnd = i
-            guard i < contentEnd else { return .failure(.invalidHeaderName) }
-            if bytes[i] != ByteClass.colon {
-                if ByteClass.isWhitespace(bytes[i]) && nameEnd > lineStart {
-                    return .failure(.whitespaceBeforeColon)
-                }
-                return .failure(bytes[i] == ByteClass.cr ? .bareCR : .invalidHeaderName)
+            if first == ByteClass.lf { return nil }
+            if first == ByteClass.cr {
+                return lineStart + 1 < count && bytes[lineStart + 1] == ByteClass.lf ? nil : .bareCR
             }
-            guard nameEnd > lineStart else { return .failure(.invalidHeaderName) }
+            if ByteClass.isWhitespace(first) { return .obsoleteLineFolding }
+            var i = lineStart
+            while ByteClass.isTchar(bytes[i]) { i += 1 }
+            let nameEnd = i
+            let c = bytes[i]
+            if c != ByteClass.colon {
+                // The line ends without a colon (CR LF or LF right after the name).
+                if c == ByteClass.lf || (c == ByteClass.cr && i + 1 < count && bytes[i + 1] == ByteClass.lf) {
+                    return .invalidHeaderName
+                }
+                if ByteClass.isWhitespace(c) { return .whitespaceBeforeColon } // the name is not empty here
+                return c == ByteClass.cr ? .bareCR : .invalidHeaderName
+            }
+            guard nameEnd > lineStart else { return .invalidHeaderName }
             i += 1
-            while i < contentEnd && ByteClass.isWhitespace(bytes[i]) { i += 1 }
+            while ByteClass.isWhitespace(bytes[i]) { i += 1 }
             let valueStart = i
-            while i < contentEnd {
-                if i + 8 <= contentEnd, let base = bytes.baseAddress,
-                   plainValueBytes(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) {
+            let contentEnd: Int
+            let next: Int
+            while true {
+                // Skip plain bytes a word at a time, up to the first other one (HTAB, CR, LF, a control byte).
+                while i + 8 <= count {
+                    let other = nonPlainValueBytes(UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)))
+                    if other != 0 {
+                        i += other.trailingZeroBitCount >> 3
+                        break
+                    }
                     i += 8
-                    continue
                 }
                 let b = bytes[i]
-                guard ByteClass.isFieldValueByte(b) else {
-                    return .failure(b == ByteClass.cr ? .bareCR : .invalidHeaderValue)
+                if ByteClass.isFieldValueByte(b) { i += 1; continue }
+                if b == ByteClass.lf { contentEnd = i; next = i + 1; break }
+                if b == ByteClass.cr {
+                    guard i + 1 < count, bytes[i + 1] == ByteClass.lf else { return .bareCR }
+                    contentEnd = i; next = i + 2; break
                 }
-                i += 1
+                return .invalidHeaderValue
             }
             // The value without trailing whitespace (OWS).
             var valueEnd = contentEnd
             while valueEnd > valueStart && ByteClass.isWhitespace(bytes[valueEnd - 1]) { valueEnd -= 1 }
-            guard fields.count < maxHeaderCount else { return .failure(.tooManyHeaders) }
+            guard fields.count < maxHeaderCount else { return .tooManyHeaders }
+            let known = KnownHeader.classify(UnsafeRawPointer(base + lineStart), nameEnd - lineStart)
+            let bit = known.bit
+            repeated |= present & bit
+            present |= bit
             fields.append(HTTPHeaders.Field(
                 nameStart: UInt32(truncatingIfNeeded: lineStart), nameEnd: UInt32(truncatingIfNeeded: nameEnd),
                 valueStart: UInt32(truncatingIfNeeded: valueStart), valueEnd: UInt32(truncatingIfNeeded: valueEnd),
-                lineEnd: UInt32(truncatingIfNeeded: contentEnd)))
+                lineEnd: UInt32(truncatingIfNeeded: contentEnd), known: known))
             lineStart = next
         }
-    }
-
-    private static func isHostName(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
-        end - start == 4
-            && ByteClass.lower(bytes[start]) == 0x68 && ByteClass.lower(bytes[start + 1]) == 0x6F
-            && ByteClass.lower(bytes[start + 2]) == 0x73 && ByteClass.lower(bytes[start + 3]) == 0x74
+        return .invalidRequestLine // unreachable: the scan found the empty line
     }
 }

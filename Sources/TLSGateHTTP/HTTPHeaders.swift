@@ -16,16 +16,22 @@ public struct HTTPHeaders: Sendable, RandomAccessCollection {
         var valueEnd: UInt32
         /// One past the line's last byte before CR/LF (untrimmed: the forwarded line is `nameStart..<lineEnd`).
         var lineEnd: UInt32
+        /// The name, when it is one the proxy looks for (tagged once, at parse time).
+        var known: KnownHeader
     }
 
     /// The raw head bytes (start line included), exactly as received.
     let raw: [UInt8]
     /// Field ranges in order of appearance.
     let fields: [Field]
+    /// Which known names occur at least once (`KnownHeader.bit`s of the fields' `known` tags).
+    let present: KnownHeader.Set
 
-    init(raw: [UInt8], fields: [Field]) {
+    /// Headers over `raw` whose fields are already tagged; `present` must be the union of their tags' bits.
+    init(raw: [UInt8], fields: [Field], present: KnownHeader.Set) {
         self.raw = raw
         self.fields = fields
+        self.present = present
     }
 
     /// Headers built from name/value pairs (for tests and locally generated messages).
@@ -33,6 +39,7 @@ public struct HTTPHeaders: Sendable, RandomAccessCollection {
     public init(_ pairs: [(String, String)]) {
         var raw: [UInt8] = []
         var fields: [Field] = []
+        var present: KnownHeader.Set = 0
         for (name, value) in pairs {
             let nameStart = UInt32(raw.count)
             raw.append(contentsOf: name.utf8)
@@ -42,12 +49,14 @@ public struct HTTPHeaders: Sendable, RandomAccessCollection {
             let valueStart = UInt32(raw.count)
             raw.append(contentsOf: value.utf8)
             let valueEnd = UInt32(raw.count)
+            let known = KnownHeader.classify(name)
+            present |= known.bit
             fields.append(Field(nameStart: nameStart, nameEnd: nameEnd, valueStart: valueStart,
-                                valueEnd: valueEnd, lineEnd: valueEnd))
+                                valueEnd: valueEnd, lineEnd: valueEnd, known: known))
             raw.append(ByteClass.cr)
             raw.append(ByteClass.lf)
         }
-        self.init(raw: raw, fields: fields)
+        self.init(raw: raw, fields: fields, present: present)
     }
 
     // MARK: Collection
@@ -109,19 +118,15 @@ public struct HTTPHeaders: Sendable, RandomAccessCollection {
     /// Whether any field named `name` holds `token` as an element of its comma-separated list
     /// (case-insensitive, surrounding whitespace ignored), e.g. `containsToken("Connection", "close")`.
     public func containsToken(_ name: String, _ token: String) -> Bool {
-        var found = false
         withUTF8Bytes(token) { tok in
-            raw.withUnsafeBufferPointer { bytes in
-                forEachIndex(named: name) { i in
-                    if found { return }
-                    let f = fields[i]
-                    forEachListElement(bytes, Int(f.valueStart), Int(f.valueEnd)) { s, e in
-                        if !found && asciiCaseInsensitiveEquals(bytes, s, e, tok) { found = true }
-                    }
-                }
+            let known = KnownHeader.classify(name)
+            if known != .other { return containsToken(known, tok) }
+            var found = false
+            forEachIndex(named: name) { i in
+                if !found { found = fieldHoldsToken(i, tok) }
             }
+            return found
         }
-        return found
     }
 
     /// The total size of the received head in bytes (start line and final empty line included).
@@ -129,12 +134,58 @@ public struct HTTPHeaders: Sendable, RandomAccessCollection {
 
     // MARK: Internals
 
+    /// Whether a field tagged `known` is present (no scan).
+    @inline(__always)
+    func contains(_ known: KnownHeader) -> Bool { present & known.bit != 0 }
+
+    /// Whether any field tagged `known` holds `token` (see ``containsToken(_:_:)``).
+    func containsToken(_ known: KnownHeader, _ token: StaticString) -> Bool {
+        containsToken(known, UnsafeBufferPointer(start: token.utf8Start, count: token.utf8CodeUnitCount))
+    }
+
+    private func containsToken(_ known: KnownHeader, _ token: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard contains(known) else { return false }
+        for i in fields.indices where fields[i].known == known {
+            if fieldHoldsToken(i, token) { return true }
+        }
+        return false
+    }
+
+    /// Whether the value of field `i` lists `token` (case-insensitive).
+    private func fieldHoldsToken(_ i: Int, _ token: UnsafeBufferPointer<UInt8>) -> Bool {
+        let f = fields[i]
+        var found = false
+        raw.withUnsafeBufferPointer { bytes in
+            forEachListElement(bytes, Int(f.valueStart), Int(f.valueEnd)) { s, e in
+                if !found && asciiCaseInsensitiveEquals(bytes, s, e, token) { found = true }
+            }
+        }
+        return found
+    }
+
+    /// Index of the first field tagged `known`.
+    @inline(__always)
+    func firstIndex(_ known: KnownHeader) -> Int? {
+        guard contains(known) else { return nil }
+        return fields.firstIndex { $0.known == known }
+    }
+
+    /// Calls `body` with the index of every field tagged `known`, in order.
+    @inline(__always)
+    func forEachIndex(_ known: KnownHeader, _ body: (Int) -> Void) {
+        guard contains(known) else { return }
+        for i in fields.indices where fields[i].known == known { body(i) }
+    }
+
     /// Index of the first field named `name`.
     func firstIndex(named name: String) -> Int? {
         withUTF8Bytes(name) { needle in
-            raw.withUnsafeBufferPointer { bytes in
+            let known = KnownHeader.classify(needle)
+            if known != .other { return firstIndex(known) }
+            return raw.withUnsafeBufferPointer { bytes in
+                // A name that is no known one cannot match a tagged field.
                 for (i, f) in fields.enumerated()
-                where asciiCaseInsensitiveEquals(bytes, Int(f.nameStart), Int(f.nameEnd), needle) {
+                where f.known == .other && asciiCaseInsensitiveEquals(bytes, Int(f.nameStart), Int(f.nameEnd), needle) {
                     return i
                 }
                 return nil
@@ -145,9 +196,11 @@ public struct HTTPHeaders: Sendable, RandomAccessCollection {
     /// Calls `body` with the index of every field named `name`, in order.
     func forEachIndex(named name: String, _ body: (Int) -> Void) {
         withUTF8Bytes(name) { needle in
+            let known = KnownHeader.classify(needle)
+            if known != .other { return forEachIndex(known, body) }
             raw.withUnsafeBufferPointer { bytes in
                 for (i, f) in fields.enumerated()
-                where asciiCaseInsensitiveEquals(bytes, Int(f.nameStart), Int(f.nameEnd), needle) {
+                where f.known == .other && asciiCaseInsensitiveEquals(bytes, Int(f.nameStart), Int(f.nameEnd), needle) {
                     body(i)
                 }
             }

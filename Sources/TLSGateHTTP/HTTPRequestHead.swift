@@ -20,17 +20,17 @@ public struct HTTPRequestHead: Sendable {
     /// Whether the client wants the connection kept open after this exchange:
     /// HTTP/1.1 unless `Connection: close`; HTTP/1.0 only with `Connection: keep-alive` (and no close).
     public var keepAlive: Bool {
-        if headers.containsToken("Connection", "close") { return false }
+        if headers.containsToken(.connection, "close") { return false }
         switch version {
         case .http11: return true
-        case .http10: return headers.containsToken("Connection", "keep-alive")
+        case .http10: return headers.containsToken(.connection, "keep-alive")
         }
     }
 
     /// Whether the client waits for `100 Continue` before sending the body
     /// (`Expect: 100-continue` on HTTP/1.1; ignored on HTTP/1.0 per RFC 9110 §10.1.1).
     public var expectsContinue: Bool {
-        version == .http11 && headers.containsToken("Expect", "100-continue")
+        version == .http11 && headers.containsToken(.expect, "100-continue")
     }
 
     /// Whether this is a `CONNECT` request (method compared case-sensitively, RFC 9110 §9.1).

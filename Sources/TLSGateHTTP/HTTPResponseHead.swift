@@ -31,10 +31,10 @@ public struct HTTPResponseHead: Sendable {
     /// Whether the server keeps the connection open after this response:
     /// HTTP/1.1 unless `Connection: close`; HTTP/1.0 only with `Connection: keep-alive` (and no close).
     public var keepAlive: Bool {
-        if headers.containsToken("Connection", "close") { return false }
+        if headers.containsToken(.connection, "close") { return false }
         switch version {
         case .http11: return true
-        case .http10: return headers.containsToken("Connection", "keep-alive")
+        case .http10: return headers.containsToken(.connection, "keep-alive")
         }
     }
 

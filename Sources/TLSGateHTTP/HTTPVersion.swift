@@ -12,12 +12,4 @@ public enum HTTPVersion: Sendable, Equatable, Hashable {
         case .http11: return "HTTP/1.1"
         }
     }
-
-    /// The start-line bytes of `text`.
-    var bytes: [UInt8] {
-        switch self {
-        case .http10: return Array("HTTP/1.0".utf8)
-        case .http11: return Array("HTTP/1.1".utf8)
-        }
-    }
 }

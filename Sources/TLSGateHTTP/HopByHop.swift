@@ -1,34 +1,35 @@
 /// Which header fields are hop-by-hop (RFC 9110 §7.6.1) and so never forwarded.
 enum HopByHop {
-    /// Always hop-by-hop (lowercase).
-    private static let fixed: [StaticString] = [
-        "connection", "proxy-connection", "keep-alive", "proxy-authorization",
-        "proxy-authenticate", "te", "trailer", "upgrade",
-    ]
-    /// The lengths of the `fixed` names, as bits: most fields are skipped on their length alone.
-    private static let fixedLengths: UInt64 = fixed.reduce(0) { $0 | (1 << UInt64($1.utf8CodeUnitCount)) }
-    /// Never removed because a Connection token names them: the body is forwarded verbatim, so its
-    /// framing fields must stay, and Host is signed (SigV4) and routes the request.
-    private static let protected: [StaticString] = ["content-length", "transfer-encoding", "host"]
-
-    /// A per-field keep/drop mask for `headers`: fixed hop-by-hop names, plus names listed in Connection.
+    /// A per-field keep/drop mask for `headers`: the fixed hop-by-hop names (Connection,
+    /// Proxy-Connection, Keep-Alive, Proxy-Authorization, Proxy-Authenticate, TE, Trailer, Upgrade),
+    /// plus names listed in Connection, except Content-Length, Transfer-Encoding and Host (the body
+    /// is forwarded verbatim, so its framing fields must stay; Host is signed and routes the request).
     static func forwardMask(_ headers: HTTPHeaders) -> FieldMask {
+        var keep = FieldMask(count: headers.fields.count)
+        let present = headers.present
+        // No fixed hop-by-hop name (so no Connection either): everything is forwarded.
+        guard present & KnownHeader.hopByHop != 0 else { return keep }
+        let fields = headers.fields
+        for index in fields.indices where fields[index].known.bit & KnownHeader.hopByHop != 0 {
+            keep[index] = false
+        }
+        guard present & KnownHeader.connection.bit != 0 else { return keep }
         headers.raw.withUnsafeBufferPointer { bytes in
             // Connection tokens as byte ranges (usually 0–2 of them: kept inline, no allocation).
+            // Tokens naming fixed hop-by-hop or protected fields change nothing: left out.
             var tokens = SmallRanges()
-            for f in headers.fields where matches(bytes, f, "connection") {
-                forEachListElement(bytes, Int(f.valueStart), Int(f.valueEnd)) { s, e in tokens.append(s, e) }
+            for f in fields where f.known == .connection {
+                forEachListElement(bytes, Int(f.valueStart), Int(f.valueEnd)) { s, e in
+                    let known = KnownHeader.classify(UnsafeBufferPointer(rebasing: bytes[s..<e]))
+                    if known.bit & (KnownHeader.hopByHop | KnownHeader.protected) == 0 { tokens.append(s, e) }
+                }
             }
+            guard tokens.count > 0 else { return }
             // Many tokens (a hostile `Connection: a,a,a,…`): hash them so the cost stays linear.
             let tokenSet: Set<[UInt8]>? = tokens.count > 8 ? Set(tokens.map { lowered(bytes, $0.0, $0.1) }) : nil
-            var keep = FieldMask(count: headers.fields.count)
-            for (index, f) in headers.fields.enumerated() {
+            for (index, f) in fields.enumerated() {
+                if f.known.bit & (KnownHeader.hopByHop | KnownHeader.protected) != 0 { continue }
                 let s = Int(f.nameStart), e = Int(f.nameEnd)
-                if e - s < 64, fixedLengths & (1 << UInt64(e - s)) != 0, fixed.contains(where: { matches(bytes, s, e, $0) }) {
-                    keep[index] = false
-                    continue
-                }
-                if tokens.count == 0 || protected.contains(where: { matches(bytes, s, e, $0) }) { continue }
                 if let tokenSet {
                     if tokenSet.contains(lowered(bytes, s, e)) { keep[index] = false }
                     continue
@@ -44,22 +45,12 @@ enum HopByHop {
                     if same { keep[index] = false; break }
                 }
             }
-            return keep
         }
+        return keep
     }
 
     private static func lowered(_ bytes: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> [UInt8] {
         bytes[s..<e].map(ByteClass.lower)
-    }
-
-    @inline(__always)
-    private static func matches(_ bytes: UnsafeBufferPointer<UInt8>, _ f: HTTPHeaders.Field, _ name: StaticString) -> Bool {
-        matches(bytes, Int(f.nameStart), Int(f.nameEnd), name)
-    }
-
-    @inline(__always)
-    private static func matches(_ bytes: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int, _ name: StaticString) -> Bool {
-        asciiCaseInsensitiveEquals(bytes, s, e, UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
     }
 }
 

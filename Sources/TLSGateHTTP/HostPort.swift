@@ -66,10 +66,7 @@ enum HostPort {
     }
 
     @inline(__always)
-    private static func isRegNameByte(_ b: UInt8) -> Bool {
-        (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || ByteClass.isDigit(b)
-            || b == 0x2D || b == 0x2E || b == 0x5F
-    }
+    private static func isRegNameByte(_ b: UInt8) -> Bool { ByteClass.isRegName(b) }
 
     private static func decode(_ bytes: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> String {
         String(decoding: UnsafeBufferPointer(rebasing: bytes[s..<e]), as: UTF8.self)

@@ -115,8 +115,11 @@ extension ForwardSession {
     /// Upstream is connected and its TLS verified: send the request and relay both ways.
     func startExchange() {
         guard let ex = exchange, let up = upstream else { return }
-        let hostHeader = ex.uri.port.map { "\(ex.uri.host.contains(":") ? "[\(ex.uri.host)]" : ex.uri.host):\($0)" } ?? ex.uri.host
-        upPending.append(upstreamRequestHead(ex.head, originForm: ex.uri.pathAndQuery, hostIfMissing: hostHeader))
+        let uri = ex.uri
+        // The Host value is only built for a request without Host (rare).
+        upPending.append(upstreamRequestHead(ex.head, originForm: uri.pathAndQuery, hostIfMissing: {
+            uri.port.map { "\(uri.host.contains(":") ? "[\(uri.host)]" : uri.host):\($0)" } ?? uri.host
+        }))
         upstreamIdle = false
         phase = .exchanging
         lastProgressNanos = monotonicNanos()
