@@ -30,7 +30,7 @@ import Testing
                      extra: [("k\"ey\n", "v"), ("i", .int(Int.min)), ("j", .int(Int.max)), ("d", .double(0.1)),
                              ("e", .double(1e20)), ("f", .double(-3.5)), ("g", .double(.nan)), ("h", .double(-.infinity)),
                              ("t", true), ("u", false), ("z", nil), ("l", []), ("m", ["a", "\u{01}"]),
-                             ("big", .double(123456789012345678)), ("tiny", .double(1e-9)), ("neg0", .double(-0.0))]),
+                             ("big", .double(123456789012345680)), ("tiny", .double(1e-9)), ("neg0", .double(-0.0))]),
          GOLD5),
         (AuditRecord(event: .configReload, time: AuditTimestamp(seconds: 253_402_300_799, nanoseconds: 999_999_999),
                      reason: "ok", durationMs: -0.0004), GOLD6),
