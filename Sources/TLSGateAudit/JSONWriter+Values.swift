@@ -13,6 +13,7 @@ extension JSONWriter {
         byte(0x3A)
     }
 
+    @inline(__always)
     mutating func int(_ value: Int?) {
         guard let value else { return null() }
         int(value)
@@ -104,24 +105,43 @@ extension JSONWriter {
     }
 
     /// `text` in quotes, escaped. Scans and copies eight bytes at a time while none of them can
-    /// need escaping (the usual case), into space reserved once; an escape reserves for the rest.
+    /// need escaping (the usual case), into space reserved once, the last one to seven bytes as
+    /// one more word; a byte that may need escaping is handled alone, and an escape reserves room
+    /// for the rest.
     mutating func quoted(_ text: UnsafeBufferPointer<UInt8>) {
         let n = text.count
-        // Invariant: room for the unread input copied as it is, plus the closing quote.
-        reserve(n + 2)
+        // Invariant: room for the unread input copied as it is, the closing quote, and 8 bytes of
+        // slack (the last partial word is stored whole).
+        reserve(n + 10)
         var out = end
         out.pointee = 0x22
         out += 1
         if let source = text.baseAddress {
+            let spaces: UInt64 = 0x2020_2020_2020_2020   // pad bytes that never need escaping
             var i = 0
             while i < n {
-                if i + 8 <= n {
-                    let word = UnsafeRawPointer(source + i).loadUnaligned(as: UInt64.self)
+                let rest = n - i
+                if rest >= 8 {
+                    let word = UInt64(littleEndian: UnsafeRawPointer(source + i).loadUnaligned(as: UInt64.self))
                     if !Self.mayNeedEscape(word) {
-                        UnsafeMutableRawPointer(out).storeBytes(of: word, as: UInt64.self)
+                        UnsafeMutableRawPointer(out).storeBytes(of: word.littleEndian, as: UInt64.self)
                         out += 8
                         i += 8
                         continue
+                    }
+                } else {
+                    // The last 1...7 bytes in the low bytes of a word, spaces above them.
+                    var word = spaces << (8 * rest)
+                    if n >= 8 {
+                        let last = UInt64(littleEndian: UnsafeRawPointer(source + n - 8).loadUnaligned(as: UInt64.self))
+                        word |= last >> (8 * (8 - rest))
+                    } else {
+                        for k in 0..<rest { word |= UInt64(source[i + k]) << (8 * k) }
+                    }
+                    if !Self.mayNeedEscape(word) {
+                        UnsafeMutableRawPointer(out).storeBytes(of: word.littleEndian, as: UInt64.self)
+                        out += rest
+                        break
                     }
                 }
                 let b = source[i]
@@ -148,7 +168,7 @@ extension JSONWriter {
                 }
                 // An escape is at most six bytes for at least one byte of input.
                 count = out - base
-                reserve(n - i + 7)
+                reserve(n - i + 15)
                 out = end
                 out[0] = 0x5C
                 if short != 0 {
@@ -170,16 +190,16 @@ extension JSONWriter {
     }
 
     /// Whether any of the eight bytes in `word` is a control byte, `"`, `\\`, DEL or 0xE2 (the
-    /// lead byte of U+2028/U+2029): the classic "has byte less than / equal to" bit tricks.
+    /// lead byte of U+2028/U+2029): the classic "has a zero byte" bit trick on `word` and on
+    /// `word` XOR each special byte, the high bits of all tests gathered before one branch.
     @inline(__always)
     private static func mayNeedEscape(_ word: UInt64) -> Bool {
         let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        @inline(__always) func hasZeroByte(_ v: UInt64) -> Bool { (v &- ones) & ~v & highs != 0 }
-        let belowSpace = (word &- ones &* 0x20) & ~word & highs != 0
-        return belowSpace
-            || hasZeroByte(word ^ (ones &* 0x22)) || hasZeroByte(word ^ (ones &* 0x5C))
-            || hasZeroByte(word ^ (ones &* 0x7F)) || hasZeroByte(word ^ (ones &* 0xE2))
+        @inline(__always) func zeroByteBits(_ v: UInt64) -> UInt64 { (v &- ones) & ~v }
+        let below = (word &- ones &* 0x20) & ~word   // a byte below 0x20
+        let hits = below | zeroByteBits(word ^ (ones &* 0x22)) | zeroByteBits(word ^ (ones &* 0x5C))
+            | zeroByteBits(word ^ (ones &* 0x7F)) | zeroByteBits(word ^ (ones &* 0xE2))
+        return hits & (ones &* 0x80) != 0
     }
 
     @inline(__always)
