@@ -31,14 +31,14 @@ extension JSONWriter {
         var digits = 1
         var power: UInt64 = 10
         while digits < 20 && magnitude >= power {
-            digits += 1
+            digits &+= 1
             power &*= 10
         }
         let stop = out + digits
         var p = stop
         repeat {
             p -= 1
-            p.pointee = 0x30 + UInt8(truncatingIfNeeded: magnitude % 10)
+            p.pointee = 0x30 &+ UInt8(truncatingIfNeeded: magnitude % 10)
             magnitude /= 10
         } while magnitude > 0
         count = stop - base
@@ -99,9 +99,15 @@ extension JSONWriter {
         byte(0x5D)
     }
 
+    @inline(__always)   // lets the caller's borrow of `value` stand: no retain/release per string
     mutating func string(_ value: String?) {
-        guard var value else { return null() }
-        value.withUTF8 { quoted($0) }
+        guard let value else { return null() }
+        // Borrowed contiguous UTF-8 (native and small strings) without a copy of the string;
+        // bridged or foreign strings take the copying path.
+        if value.utf8.withContiguousStorageIfAvailable({ quoted($0) }) == nil {
+            var copy = value
+            copy.withUTF8 { quoted($0) }
+        }
     }
 
     /// `text` in quotes, escaped. Scans and copies eight bytes at a time while none of them can
@@ -120,23 +126,28 @@ extension JSONWriter {
             let spaces: UInt64 = 0x2020_2020_2020_2020   // pad bytes that never need escaping
             var i = 0
             while i < n {
-                let rest = n - i
+                let rest = n &- i
                 if rest >= 8 {
                     let word = UInt64(littleEndian: UnsafeRawPointer(source + i).loadUnaligned(as: UInt64.self))
                     if !Self.mayNeedEscape(word) {
                         UnsafeMutableRawPointer(out).storeBytes(of: word.littleEndian, as: UInt64.self)
                         out += 8
-                        i += 8
+                        i &+= 8
                         continue
                     }
                 } else {
                     // The last 1...7 bytes in the low bytes of a word, spaces above them.
-                    var word = spaces << (8 * rest)
+                    // (Masking shifts: `rest` is 1...7, so every shift count is 8...56.)
+                    var word = spaces &<< UInt64(8 &* rest)
                     if n >= 8 {
                         let last = UInt64(littleEndian: UnsafeRawPointer(source + n - 8).loadUnaligned(as: UInt64.self))
-                        word |= last >> (8 * (8 - rest))
+                        word |= last &>> UInt64(64 &- 8 &* rest)
                     } else {
-                        for k in 0..<rest { word |= UInt64(source[i + k]) << (8 * k) }
+                        var k = 0
+                        repeat {
+                            word |= UInt64(source[i &+ k]) &<< UInt64(8 &* k)
+                            k &+= 1
+                        } while k < rest
                     }
                     if !Self.mayNeedEscape(word) {
                         UnsafeMutableRawPointer(out).storeBytes(of: word.littleEndian, as: UInt64.self)

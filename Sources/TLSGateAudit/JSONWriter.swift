@@ -9,6 +9,8 @@ struct JSONWriter: ~Copyable, @unchecked Sendable {
     private(set) var capacity: Int
     /// Bytes written so far, at `base`.
     var count = 0
+    /// The last date written by ``AuditTimestamp/write(into:)``.
+    var dates = DateMemo()
 
     init(capacity: Int) {
         self.capacity = max(capacity, 64)
@@ -37,7 +39,7 @@ struct JSONWriter: ~Copyable, @unchecked Sendable {
     /// Makes room for `extra` more bytes.
     @inline(__always)
     mutating func reserve(_ extra: Int) {
-        if count + extra > capacity { grow(to: count + extra) }
+        if count &+ extra > capacity { grow(to: count + extra) }
     }
 
     @inline(never)

@@ -16,7 +16,10 @@ extension ForwardSession {
             }
         }
         let violations = ex.violations
-        let facts = AWSRequestFacts.auditFields(ex)
+        // Facts come from the endpoint or the signature: none without either (tested without
+        // copying them out, which is most of the cost of asking for none).
+        let facts: [(String, AuditValue)]
+        if case .none = ex.awsEndpoint, case .none = ex.sigv4 { facts = [] } else { facts = AWSRequestFacts.auditFields(ex) }
         let record = AuditRecord(
             event: .request, mode: .forward, client: clientText, host: ex.host, port: ex.port,
             method: ex.head.method, path: ex.loggedPath, status: status, upstream: upstreamText,
@@ -35,8 +38,7 @@ extension ForwardSession {
             env.audit.write(line)
             env.metrics.violation(violation.rawValue)
         }
-        if let status { env.metrics.request(status: status) }
-        env.metrics.bytes(mode: "forward", in: Int(ex.bytesIn), out: Int(ex.bytesOut))
+        env.metrics.forwardRequest(status: status, in: Int(ex.bytesIn), out: Int(ex.bytesOut))
     }
 
     /// An audit line for a request refused before an exchange existed.
