@@ -59,9 +59,10 @@ extension JSONWriter {
     /// A duration in milliseconds, rounded to microseconds: exactly what
     /// `double((value * 1000).rounded() / 1000)` writes, without formatting through a String.
     ///
-    /// Below 2^42 ms the double nearest to k/1000 (k an integer) is spaced finer than 0.001 from
-    /// its neighbours, so its shortest round-trip text is k/1000 itself, trailing zeros dropped
+    /// Below 2^42 ms doubles are spaced finer than 0.001, so the shortest text that round-trips
+    /// to the double nearest to k/1000 (k an integer) is k/1000 itself, trailing zeros dropped
     /// (integral values without a fraction). Larger (and non-finite) values take ``double(_:)``.
+    /// The reference tests compare both paths over many values.
     mutating func milliseconds(_ value: Double?) {
         guard let value else { return null() }
         let thousandths = (value * 1000).rounded()

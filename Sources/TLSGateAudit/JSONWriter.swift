@@ -96,6 +96,11 @@ struct JSONWriter: ~Copyable, @unchecked Sendable {
             dst.storeBytes(of: src.loadUnaligned(fromByteOffset: 8, as: UInt64.self), toByteOffset: 8, as: UInt64.self)
             dst.storeBytes(of: src.loadUnaligned(fromByteOffset: n - 16, as: UInt64.self), toByteOffset: n - 16, as: UInt64.self)
             dst.storeBytes(of: src.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self), toByteOffset: n - 8, as: UInt64.self)
+        } else if n >= 2 && n < 4 {
+            dst.storeBytes(of: src.loadUnaligned(as: UInt16.self), as: UInt16.self)
+            dst.storeBytes(of: src.loadUnaligned(fromByteOffset: n - 2, as: UInt16.self), toByteOffset: n - 2, as: UInt16.self)
+        } else if n == 1 {
+            target.pointee = source.pointee
         } else {
             target.update(from: source, count: n)
         }

@@ -173,6 +173,7 @@ import Testing
     @Test func literalsOfEveryLength() {
         #expect(Self.encoded { $0.ascii("") } == "")
         #expect(Self.encoded { $0.ascii("a") } == "a")
+        #expect(Self.encoded { $0.ascii("ab") } == "ab")
         #expect(Self.encoded { $0.ascii("abc") } == "abc")
         #expect(Self.encoded { $0.ascii("abcd") } == "abcd")
         #expect(Self.encoded { $0.ascii("abcdefg") } == "abcdefg")
