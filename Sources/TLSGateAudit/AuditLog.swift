@@ -1,10 +1,11 @@
 import Dispatch
 import Synchronization
 
-/// The ordered JSON Lines writer. `write` encodes on the caller's thread and appends to a shared
-/// batch under a lock (so file order is call order); a private serial queue writes batches with
-/// write(2). Callers never wait for I/O, except as back-pressure when more than `highWaterBytes`
-/// are waiting (a stalled disk or stdout reader), so memory stays bounded and no line is dropped.
+/// The ordered JSON Lines writer. `write` encodes on the caller's thread, straight into the
+/// shared pending batch under a lock (so file order is call order, and a line costs no allocation
+/// or copy of its own); a private serial queue writes batches with write(2). Callers never wait
+/// for I/O, except as back-pressure when more than `highWaterBytes` are waiting (a stalled disk
+/// or stdout reader), so memory stays bounded and no line is dropped.
 /// Queued lines are written even if the log is released, but call `flush()` before exiting.
 /// Ignore SIGPIPE in the process: a closed stdout pipe otherwise kills it on write.
 public final class AuditLog: @unchecked Sendable {
@@ -13,8 +14,13 @@ public final class AuditLog: @unchecked Sendable {
     /// How long a line may wait for more lines to share its write(2).
     public static let coalescingMilliseconds = 10
 
-    private struct State {
-        var pending: [UInt8] = []
+    /// First capacity of the pending batch (it grows with load and is kept up to `keptBatchBytes`).
+    private static let initialBatchBytes = 16 << 10
+    /// Largest batch buffer kept for reuse after a burst.
+    private static let keptBatchBytes = 1 << 20
+
+    private struct State: ~Copyable {
+        var pending = JSONWriter(capacity: AuditLog.initialBatchBytes)
         var pendingLines = 0
         var drainScheduled = false
         var linesWritten = 0
@@ -27,7 +33,8 @@ public final class AuditLog: @unchecked Sendable {
     private let queue = DispatchQueue(label: "tlsgate.audit", qos: .utility)
     /// Only touched on `queue` (and in init/deinit).
     private var fd: Int32
-    private var spare: [UInt8] = []
+    /// The other batch buffer: written out while `pending` fills (swapped in `drain`).
+    private var spare = JSONWriter(capacity: AuditLog.initialBatchBytes)
     private var warned = false
 
     /// Opens the log: nil or "-" is stdout (fd 1); otherwise `path` is opened for appending
@@ -54,16 +61,9 @@ public final class AuditLog: @unchecked Sendable {
     /// Queues one record as a line. Sets `time` to now if it is nil. Thread-safe; lines appear
     /// in the order the calls acquired the lock (per-thread order is always preserved).
     public func write(_ record: AuditRecord) {
-        var line: [UInt8] = []
-        line.reserveCapacity(1024)
-        record.encode(into: &line, defaultTime: record.time == nil ? .now() : nil)
-        enqueue(line)
-    }
-
-    /// Queues one preformatted line (must be a single JSON object ending in "\n").
-    func enqueue(_ line: [UInt8]) {
+        let defaultTime: AuditTimestamp? = record.time == nil ? .now() : nil
         let (schedule, overHighWater) = state.withLock { state -> (Bool, Bool) in
-            state.pending.append(contentsOf: line)
+            record.encode(into: &state.pending, defaultTime: defaultTime)
             state.pendingLines += 1
             let schedule = !state.drainScheduled
             state.drainScheduled = true
@@ -104,20 +104,16 @@ public final class AuditLog: @unchecked Sendable {
 
     /// Writes everything pending. Runs on `queue` (or in deinit).
     private func drain() {
-        var batch = spare
-        batch.removeAll(keepingCapacity: true)
+        // `spare` is empty here; it takes the pending lines and leaves its memory for new ones.
         let lines = state.withLock { state -> Int in
-            swap(&state.pending, &batch)
+            swap(&state.pending, &spare)
             let lines = state.pendingLines
             state.pendingLines = 0
             state.drainScheduled = false
             return lines
         }
-        guard lines > 0 else {
-            spare = batch
-            return
-        }
-        let failure = batch.withUnsafeBytes { FileOutput.writeAll(fd, $0) }
+        guard lines > 0 else { return }
+        let failure = spare.withUnsafeBytes { FileOutput.writeAll(fd, $0) }
         if failure != 0 && !warned {
             warned = true
             FileOutput.warn("audit log write failed (errno \(failure)); audit lines are being lost")
@@ -126,6 +122,6 @@ public final class AuditLog: @unchecked Sendable {
             if failure == 0 { state.linesWritten += lines } else { state.writeFailures += 1 }
         }
         // Keep a modest buffer for reuse; give back very large ones.
-        spare = batch.capacity <= 1 << 20 ? batch : []
+        spare.removeAll(keepingAtMost: Self.keptBatchBytes, initial: Self.initialBatchBytes)
     }
 }

@@ -1,38 +1,37 @@
 extension AuditRecord {
     /// Appends the record as one JSON object followed by `\n`. A nil `time` is written as null.
     public func encode(into out: inout [UInt8]) {
-        encode(into: &out, defaultTime: nil)
+        var json = JSONWriter(capacity: 512)
+        encode(into: &json, defaultTime: nil)
+        json.withUnsafeBytes { out.append(contentsOf: $0) }
     }
 
-    /// ``encode(into:)`` with `defaultTime` standing in for a nil `time` (no copy of the record).
-    func encode(into out: inout [UInt8], defaultTime: AuditTimestamp?) {
-        JSONWriter.write(into: &out) { json in encode(&json, time: time ?? defaultTime) }
-    }
-
-    private func encode(_ json: inout JSONWriter, time: AuditTimestamp?) {
-        json.begin()
-        json.key("time"); if let text = time?.rfc3339Bytes { json.quoted(text) } else { json.null() }
-        json.key("event"); json.string(event.rawValue)
-        json.key("mode"); json.string(mode?.rawValue)
-        json.key("client"); json.string(client)
-        json.key("host"); json.string(host)
-        json.key("port"); json.int(port)
-        json.key("method"); json.string(method)
-        json.key("path"); json.string(path)
-        json.key("status"); json.int(status)
-        json.key("upstream"); json.string(upstream)
-        json.key("tls_version"); json.string(tlsVersion)
-        json.key("cipher"); json.string(cipher)
-        json.key("decision"); json.string(decision?.rawValue)
-        json.key("violations"); json.strings(violations)
-        json.key("reason"); json.string(reason)
-        json.key("bytes_in"); json.int(bytesIn)
-        json.key("bytes_out"); json.int(bytesOut)
-        json.key("duration_ms"); json.double(durationMs.map { ($0 * 1000).rounded() / 1000 })
+    /// Appends the line to `json`, with `defaultTime` standing in for a nil `time` (no copy of
+    /// the record). Keys are written with their punctuation as single source literals, in the
+    /// fixed order.
+    func encode(into json: inout JSONWriter, defaultTime: AuditTimestamp?) {
+        json.ascii("{\"time\":"); if let time = time ?? defaultTime { time.write(into: &json) } else { json.null() }
+        json.ascii(",\"event\":"); json.ascii(event.quotedJSON)
+        json.ascii(",\"mode\":"); if let mode { json.ascii(mode.quotedJSON) } else { json.null() }
+        json.ascii(",\"client\":"); json.string(client)
+        json.ascii(",\"host\":"); json.string(host)
+        json.ascii(",\"port\":"); json.int(port)
+        json.ascii(",\"method\":"); json.string(method)
+        json.ascii(",\"path\":"); json.string(path)
+        json.ascii(",\"status\":"); json.int(status)
+        json.ascii(",\"upstream\":"); json.string(upstream)
+        json.ascii(",\"tls_version\":"); json.string(tlsVersion)
+        json.ascii(",\"cipher\":"); json.string(cipher)
+        json.ascii(",\"decision\":"); if let decision { json.ascii(decision.quotedJSON) } else { json.null() }
+        if violations.isEmpty { json.ascii(",\"violations\":[]") } else { json.ascii(",\"violations\":"); json.strings(violations) }
+        json.ascii(",\"reason\":"); json.string(reason)
+        json.ascii(",\"bytes_in\":"); json.int(bytesIn)
+        json.ascii(",\"bytes_out\":"); json.int(bytesOut)
+        json.ascii(",\"duration_ms\":"); json.milliseconds(durationMs)
         if event == .tunnel {
-            json.key("sni"); json.string(sni)
-            json.key("alpn"); if let alpn { json.strings(alpn) } else { json.null() }
-            json.key("client_tls_max"); json.string(clientTLSMax)
+            json.ascii(",\"sni\":"); json.string(sni)
+            json.ascii(",\"alpn\":"); if let alpn { json.strings(alpn) } else { json.null() }
+            json.ascii(",\"client_tls_max\":"); json.string(clientTLSMax)
         }
         for (name, value) in extra {
             json.key(escaping: name)
@@ -45,15 +44,46 @@ extension AuditRecord {
             case .strings(let list): json.strings(list)
             }
         }
-        json.end()
-        json.newline()
+        json.ascii("}\n")
     }
 
     /// The JSON line, `\n` terminated.
     public var jsonLine: String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(512)
-        encode(into: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
+        var json = JSONWriter(capacity: 512)
+        encode(into: &json, defaultTime: nil)
+        return json.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+    }
+}
+
+// The raw values in quotes, as source literals (tests check they match `rawValue`).
+
+extension AuditEvent {
+    var quotedJSON: StaticString {
+        switch self {
+        case .request: return "\"request\""
+        case .tunnel: return "\"tunnel\""
+        case .violation: return "\"violation\""
+        case .configReload: return "\"config_reload\""
+        }
+    }
+}
+
+extension AuditMode {
+    var quotedJSON: StaticString {
+        switch self {
+        case .forward: return "\"forward\""
+        case .tunnel: return "\"tunnel\""
+        case .intercept: return "\"intercept\""
+        }
+    }
+}
+
+extension AuditDecision {
+    var quotedJSON: StaticString {
+        switch self {
+        case .allow: return "\"allow\""
+        case .deny: return "\"deny\""
+        case .report: return "\"report\""
+        }
     }
 }

@@ -30,45 +30,50 @@ public enum AuditDecision: String, Sendable, Hashable {
 /// One JSON Lines audit record. Core keys are always written (null when unknown), in a fixed
 /// order; `sni`, `alpn`, `client_tls_max` only for tunnel events; then `extra` in order.
 /// Never put secrets here: pass request targets through `Redaction.redactTarget` first.
+///
+/// Optional fields are spelled `Optional<T>`, not `T?`: a `T?` stored property gets an implicit
+/// `= nil` that the initializer stores first and then releases again when it assigns the
+/// argument, and the record is copied once more on the way out (one audit line per request).
 public struct AuditRecord: Sendable {
     /// When it happened; `AuditLog.write` fills it in (at call time) when nil.
-    public var time: AuditTimestamp?
+    public var time: Optional<AuditTimestamp>
     public var event: AuditEvent
-    public var mode: AuditMode?
+    public var mode: Optional<AuditMode>
     /// Client socket address, "ip:port" ("[v6]:port").
-    public var client: String?
+    public var client: Optional<String>
     /// Requested host (CONNECT host or absolute-form host).
-    public var host: String?
-    public var port: Int?
-    public var method: String?
+    public var host: Optional<String>
+    public var port: Optional<Int>
+    public var method: Optional<String>
     /// Request target path and query, already redacted.
-    public var path: String?
+    public var path: Optional<String>
     /// HTTP status sent to the client.
-    public var status: Int?
+    public var status: Optional<Int>
     /// The upstream address actually connected, "ip:port".
-    public var upstream: String?
+    public var upstream: Optional<String>
     /// Negotiated upstream version, "TLSv1.2" / "TLSv1.3".
-    public var tlsVersion: String?
-    public var cipher: String?
-    public var decision: AuditDecision?
+    public var tlsVersion: Optional<String>
+    public var cipher: Optional<String>
+    public var decision: Optional<AuditDecision>
     /// Violation codes (raw values of `ViolationCode`).
     public var violations: [String]
     /// Human-readable reason (violation summary, error text).
-    public var reason: String?
+    public var reason: Optional<String>
     /// Bytes received from the client.
-    public var bytesIn: Int?
+    public var bytesIn: Optional<Int>
     /// Bytes sent to the client.
-    public var bytesOut: Int?
-    public var durationMs: Double?
+    public var bytesOut: Optional<Int>
+    public var durationMs: Optional<Double>
     /// Tunnel only: ClientHello server name.
-    public var sni: String?
+    public var sni: Optional<String>
     /// Tunnel only: ALPN protocols offered by the client.
-    public var alpn: [String]?
+    public var alpn: Optional<[String]>
     /// Tunnel only: highest TLS version the client offered, "TLSv1.3".
-    public var clientTLSMax: String?
+    public var clientTLSMax: Optional<String>
     /// Extra keys appended after the others, in order (keys must not repeat core keys).
     public var extra: [(String, AuditValue)]
 
+    @inlinable   // one call per audit line: inlined, unset fields cost nothing
     public init(event: AuditEvent, mode: AuditMode? = nil, time: AuditTimestamp? = nil,
                 client: String? = nil, host: String? = nil, port: Int? = nil,
                 method: String? = nil, path: String? = nil, status: Int? = nil,

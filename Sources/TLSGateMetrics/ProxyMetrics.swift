@@ -54,6 +54,9 @@ public final class ProxyMetrics: Sendable {
     private let requestsByClass: [Counter]
     private let bytesIn: LabeledSeries<String, Counter>
     private let bytesOut: LabeledSeries<String, Counter>
+    /// The `forward` series of `bytesIn` / `bytesOut`, looked up once (see ``forwardRequest(status:in:out:)``).
+    private let forwardBytesIn: Counter
+    private let forwardBytesOut: Counter
     private let handshakes: LabeledSeries<String, ValueHistogram>
     private let upstreamTLS: LabeledSeries<LabelPair, Counter>
     private let violations: LabeledSeries<String, Counter>
@@ -117,10 +120,14 @@ public final class ProxyMetrics: Sendable {
             registry.makeCounter(descriptor: requestsFamily.descriptor, labels: [("class", $0)])
         }
 
-        bytesIn = LabeledSeries(known: Self.knownModes, limit: limit, overflowKey: "other", make: counter(
+        let bytesIn = LabeledSeries(known: Self.knownModes, limit: limit, overflowKey: "other", make: counter(
             "tlsgate_bytes_in_total", "Bytes received from clients, by mode.", "mode"))
-        bytesOut = LabeledSeries(known: Self.knownModes, limit: limit, overflowKey: "other", make: counter(
+        let bytesOut = LabeledSeries(known: Self.knownModes, limit: limit, overflowKey: "other", make: counter(
             "tlsgate_bytes_out_total", "Bytes sent to clients, by mode.", "mode"))
+        self.bytesIn = bytesIn
+        self.bytesOut = bytesOut
+        forwardBytesIn = bytesIn.series("forward")
+        forwardBytesOut = bytesOut.series("forward")
 
         let handshakeFamily = Family(
             "tlsgate_handshake_duration_seconds",
@@ -214,6 +221,15 @@ public final class ProxyMetrics: Sendable {
     public func bytes(mode: String, in bytesReceived: Int, out bytesSent: Int) {
         if bytesReceived > 0 { bytesIn.series(mode).increment(by: Int64(bytesReceived)) }
         if bytesSent > 0 { bytesOut.series(mode).increment(by: Int64(bytesSent)) }
+    }
+
+    /// One forward-mode exchange ended: ``request(status:)`` (when a response with `status` was
+    /// sent) and ``bytes(mode:in:out:)`` for mode `forward`, in one call with the series looked up
+    /// in advance (this runs once per forwarded request).
+    public func forwardRequest(status: Int?, in bytesReceived: Int, out bytesSent: Int) {
+        if let status { request(status: status) }
+        if bytesReceived > 0 { forwardBytesIn.increment(by: Int64(bytesReceived)) }
+        if bytesSent > 0 { forwardBytesOut.increment(by: Int64(bytesSent)) }
     }
 
     /// How long a TLS handshake took: the upstream handshake in forward mode, ClientHello to

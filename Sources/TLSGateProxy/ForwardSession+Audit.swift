@@ -5,30 +5,32 @@ import TLSGatePolicy
 extension ForwardSession {
     /// One `request` line for the exchange, plus one `violation` line per violation.
     func writeAudit(_ ex: ForwardExchange, status: Int?, reason: String?, upstream: UpstreamLink?) {
-        var record = AuditRecord(event: .request, mode: .forward)
-        record.client = clientText
-        record.host = ex.host
-        record.port = ex.port
-        record.method = ex.head.method
-        record.path = ex.loggedPath
-        record.status = status
+        // Built with one initializer call (no field-by-field updates of a default record), and
+        // no intermediate arrays when there is nothing to add.
+        var upstreamText: String?, tlsVersion: String?, cipher: String?
         if let up = upstream, up.host == ex.host, up.port == ex.port {
-            record.upstream = up.addressText
+            upstreamText = up.addressText
             if up.handshakeDone {
-                record.tlsVersion = up.tlsVersionText
-                record.cipher = up.cipherText
+                tlsVersion = up.tlsVersionText
+                cipher = up.cipherText
             }
         }
-        record.decision = ex.decision
-        record.violations = ex.violations.map(\.rawValue)
-        record.reason = reason
-        record.bytesIn = Int(ex.bytesIn)
-        record.bytesOut = Int(ex.bytesOut)
-        record.durationMs = Double(monotonicNanos() &- ex.startedNanos) / 1e6
-        record.extra = ex.awsFields + AWSRequestFacts.auditFields(ex)
-        if record.reason == nil, let first = ex.violations.first { record.reason = ex.violationReasons[first] }
+        let violations = ex.violations
+        // Facts come from the endpoint or the signature: none without either (tested without
+        // copying them out, which is most of the cost of asking for none).
+        let facts: [(String, AuditValue)]
+        if case .none = ex.awsEndpoint, case .none = ex.sigv4 { facts = [] } else { facts = AWSRequestFacts.auditFields(ex) }
+        let record = AuditRecord(
+            event: .request, mode: .forward, client: clientText, host: ex.host, port: ex.port,
+            method: ex.head.method, path: ex.loggedPath, status: status, upstream: upstreamText,
+            tlsVersion: tlsVersion, cipher: cipher, decision: ex.decision,
+            violations: violations.isEmpty ? [] : violations.map(\.rawValue),
+            reason: reason ?? violations.first.flatMap { ex.violationReasons[$0] },
+            bytesIn: Int(ex.bytesIn), bytesOut: Int(ex.bytesOut),
+            durationMs: Double(monotonicNanos() &- ex.startedNanos) / 1e6,
+            extra: facts.isEmpty ? ex.awsFields : ex.awsFields + facts)
         env.audit.write(record)
-        for violation in ex.violations {
+        for violation in violations {
             var line = record
             line.event = .violation
             line.violations = [violation.rawValue]
@@ -36,8 +38,7 @@ extension ForwardSession {
             env.audit.write(line)
             env.metrics.violation(violation.rawValue)
         }
-        if let status { env.metrics.request(status: status) }
-        env.metrics.bytes(mode: "forward", in: Int(ex.bytesIn), out: Int(ex.bytesOut))
+        env.metrics.forwardRequest(status: status, in: Int(ex.bytesIn), out: Int(ex.bytesOut))
     }
 
     /// An audit line for a request refused before an exchange existed.

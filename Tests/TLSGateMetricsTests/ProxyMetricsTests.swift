@@ -92,6 +92,24 @@ private func samples(_ text: String) -> [String: Double] {
     #expect(s[#"tlsgate_bytes_out_total{mode="tunnel"}"#] == 9)
 }
 
+/// The per-request call of forward mode counts exactly what `request(status:)` plus
+/// `bytes(mode: "forward", ...)` count.
+@Test func forwardRequestMatchesSeparateCalls() {
+    let combined = ProxyMetrics(), separate = ProxyMetrics()
+    let cases: [(Int?, Int, Int)] = [(200, 100, 2_000), (nil, 5, 0), (404, -3, 7), (502, 0, -1), (600, 1, 1), (nil, -1, -1)]
+    for (status, bytesIn, bytesOut) in cases {
+        combined.forwardRequest(status: status, in: bytesIn, out: bytesOut)
+        if let status { separate.request(status: status) }
+        separate.bytes(mode: "forward", in: bytesIn, out: bytesOut)
+    }
+    #expect(samples(combined.render()) == samples(separate.render()))
+    let s = samples(combined.render())
+    #expect(s[#"tlsgate_bytes_in_total{mode="forward"}"#] == 106)
+    #expect(s[#"tlsgate_bytes_out_total{mode="forward"}"#] == 2_008)
+    #expect(s[#"tlsgate_requests_total{class="2xx"}"#] == 1)
+    #expect(s[#"tlsgate_requests_total{class="other"}"#] == 1)
+}
+
 @Test func handshakeHistogramBuckets() {
     let m = ProxyMetrics()
     for seconds in [0.0005, 0.003, 0.2, 20, -1, .nan, .infinity] { m.handshake(seconds: seconds, mode: "forward") }
