@@ -55,10 +55,12 @@ extension ForwardSession {
                          status: error.status, violation: nil, reason: error.reason, headBytes: headBytes)
             return
         }
-        let ex = ForwardExchange(head: head, uri: uri, host: host, port: port, framing: framing,
-                                 headBytes: headBytes, startedNanos: now)
         // Who is asking and where to, known before any refusal so refused lines name them too.
         let verdict = verdict(for: host)
+        // The verdict's copy of the host name: the same string object request after request, so
+        // comparing it with the upstream connection's host is a pointer comparison.
+        let ex = ForwardExchange(head: head, uri: uri, host: verdict.host, port: port, framing: framing,
+                                 headBytes: headBytes, startedNanos: now)
         let aws = verdict.aws
         ex.awsEndpoint = aws.endpoint
         ex.awsFields = verdict.awsFields
@@ -93,8 +95,8 @@ extension ForwardSession {
         exchange = ex
         trackRequestBody()
 
-        if let up = upstream, up.host == host, up.port == port, !up.eof, !up.channel.isClosed {
-            guard acquireUpstreamSlot(host) else {
+        if let up = upstream, up.host == ex.host, up.port == port, !up.eof, !up.channel.isClosed {
+            guard acquireUpstreamSlot(ex.host) else {
                 refuseUpstreamBusy(host)
                 return
             }
@@ -103,12 +105,12 @@ extension ForwardSession {
             startExchange()
         } else {
             releaseUpstream()
-            if adoptPooledUpstream(host: host, port: port) {
+            if adoptPooledUpstream(host: ex.host, port: port) {
                 exchange?.reusedUpstream = true
                 env.metrics.upstreamReused()
                 startExchange()
             } else {
-                connectUpstream(host: host, port: port)
+                connectUpstream(host: ex.host, port: port)
             }
         }
     }

@@ -149,3 +149,51 @@ import Logging
         #expect(released == nil)
     }
 }
+
+@Suite struct HostVerdictCacheTests {
+    private func environment() throws -> ProxyEnvironment {
+        ProxyEnvironment(settings: ProxySettings(), tls: try TLSContext(client: TLSClientConfiguration()),
+                         audit: try AuditLog(path: nil), logger: Logger(label: "test"))
+    }
+
+    @Test func verdictsAreSharedPerHostAndEnvironment() throws {
+        let env = try environment()
+        let cache = HostVerdictCache()
+        let s3 = cache.verdict(for: "s3.us-east-1.amazonaws.com", under: env)
+        #expect(cache.verdict(for: "s3.us-east-1.amazonaws.com", under: env) === s3)
+        #expect(s3.hostViolation == nil, "the default allowlist admits AWS hosts")
+        let other = cache.verdict(for: "example.com", under: env)
+        #expect(other.hostViolation == .hostNotAllowed)
+        #expect(other.slots === env.upstreamSlots.counter("example.com"), "one slot counter per host")
+        #expect(other.poolKey(port: 443) == UpstreamPool.Key(host: "example.com", port: 443, environment: env))
+        #expect(other.poolKey(port: 8443).port == 8443)
+    }
+
+    /// After a reload no verdict made under the old settings is handed out, and the cache lets
+    /// go of the old environment.
+    @Test func aNewEnvironmentStartsTheCacheOver() throws {
+        let cache = HostVerdictCache()
+        weak var old: ProxyEnvironment?
+        var first: HostVerdict?
+        do {
+            let env = try environment()
+            old = env
+            first = cache.verdict(for: "a.example", under: env)
+            _ = cache.verdict(for: "b.example", under: env)
+        }
+        let fresh = try environment()
+        let again = cache.verdict(for: "a.example", under: fresh)
+        #expect(again !== first)
+        #expect(again.environment === fresh)
+        #expect(cache.count == 1)
+        first = nil
+        #expect(old == nil)
+    }
+
+    @Test func theCacheIsBounded() throws {
+        let env = try environment()
+        let cache = HostVerdictCache()
+        for i in 0..<(HostVerdictCache.capacity * 3) { _ = cache.verdict(for: "h\(i).example", under: env) }
+        #expect(cache.count <= HostVerdictCache.capacity)
+    }
+}
