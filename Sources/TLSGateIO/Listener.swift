@@ -1,4 +1,5 @@
 import Glibc
+import Synchronization
 
 /// A listening TCP socket that hands accepted, non-blocking connections to a callback.
 ///
@@ -10,16 +11,23 @@ public final class Listener: @unchecked Sendable {
     public let fd: Int32
     /// The address actually bound (useful with port 0).
     public let boundAddress: SocketAddress
+    /// Accepted sockets get `TCP_NODELAY`.
+    public let noDelay: Bool
+    /// Whether accepted sockets inherit `TCP_NODELAY` from the listening socket (Linux does):
+    /// 0 not known yet, 1 yes, 2 no. Checked on the first accepted socket; when they do, no
+    /// `setsockopt` is needed per connection.
+    private let inheritsNoDelay = Atomic<Int>(0)
     private let channels: [SocketChannel]
     private let lock = Lock()
     private var openChannels: Int
 
     /// Binds and listens; does not accept until ``start(onAccept:onError:)``.
-    public init(address: SocketAddress, backlog: Int32 = 4096, loops: [EventLoop]) throws(IOError) {
+    public init(address: SocketAddress, backlog: Int32 = 4096, loops: [EventLoop], noDelay: Bool = false) throws(IOError) {
         precondition(!loops.isEmpty, "a listener needs at least one loop")
         let fd = try Posix.socket(domain: address.family)
         do {
             try Posix.setOption(fd, level: SOL_SOCKET, name: SO_REUSEADDR, value: 1)
+            if noDelay { try Posix.setOption(fd, level: Int32(IPPROTO_TCP), name: TCP_NODELAY, value: 1) }
             try Posix.bind(fd, address)
             try Posix.listen(fd, backlog: backlog)
             boundAddress = try Posix.localAddress(fd)
@@ -28,6 +36,7 @@ public final class Listener: @unchecked Sendable {
             throw error
         }
         self.fd = fd
+        self.noDelay = noDelay
         self.channels = loops.map { SocketChannel(fd: fd, loop: $0, ownsDescriptor: false, exclusive: loops.count > 1) }
         self.openChannels = channels.count
     }
@@ -49,7 +58,9 @@ public final class Listener: @unchecked Sendable {
                     for _ in 0..<64 {
                         do throws(IOError) {
                             switch try Posix.accept(fd) {
-                            case .processed(let (client, address)): onAccept(client, address, loop)
+                            case .processed(let (client, address)):
+                                if noDelay { ensureNoDelay(client) }
+                                onAccept(client, address, loop)
                             case .wouldBlock: return
                             }
                         } catch {
@@ -69,6 +80,23 @@ public final class Listener: @unchecked Sendable {
     }
 
     /// Stops watching the listening socket on one loop for `seconds`, then resumes.
+    /// Gives an accepted socket `TCP_NODELAY` (small responses must not wait for ACKs), with a
+    /// system call only when it was not inherited from the listening socket.
+    private func ensureNoDelay(_ client: Int32) {
+        let tcp = Int32(IPPROTO_TCP)
+        switch inheritsNoDelay.load(ordering: .relaxed) {
+        case 1:
+            return
+        case 0:
+            let inherited = ((try? Posix.getOption(client, level: tcp, name: TCP_NODELAY)) ?? 0) != 0
+            inheritsNoDelay.store(inherited ? 1 : 2, ordering: .relaxed)
+            if inherited { return }
+        default:
+            break
+        }
+        try? Posix.setOption(client, level: tcp, name: TCP_NODELAY, value: 1)
+    }
+
     private func pause(_ channel: SocketChannel, for seconds: Double) {
         channel.wantReads(false)
         channel.loop.schedule(after: seconds) {

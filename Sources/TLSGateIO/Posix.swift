@@ -28,6 +28,15 @@ public enum Posix {
         }
     }
 
+    public static func getOption(_ fd: Int32, level: Int32, name: Int32) throws(IOError) -> Int32 {
+        var v: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        if getsockopt(fd, level, name, &v, &length) != 0 {
+            throw IOError(function: "getsockopt", errno: errno)
+        }
+        return v
+    }
+
     public static func bind(_ fd: Int32, _ address: SocketAddress) throws(IOError) {
         let rc = address.withSockAddr { Glibc.bind(fd, $0, $1) }
         if rc != 0 { throw IOError(function: "bind", errno: errno) }

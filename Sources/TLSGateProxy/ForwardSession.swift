@@ -107,7 +107,6 @@ final class ForwardSession: DrainableSession, @unchecked Sendable {
 
     /// Starts serving; call on ``loop``.
     func start() {
-        try? Posix.setOption(client.fd, level: Int32(IPPROTO_TCP), name: TCP_NODELAY, value: 1)
         timer = SessionTimer(loop: loop) { [self] in timerFired(); pump() }
         client.setHandlers(readable: { [self] in clientReadable = true; pump() },
                            writable: { [self] in clientWritable = true; pump() })

@@ -44,7 +44,7 @@ public final class ProxyServer: @unchecked Sendable {
         self.loops = loops
         self.pools = Dictionary(uniqueKeysWithValues: loops.map { (ObjectIdentifier($0), UpstreamPool(loop: $0, metrics: environment.metrics)) })
         self.verdictCaches = Dictionary(uniqueKeysWithValues: loops.map { (ObjectIdentifier($0), HostVerdictCache()) })
-        self.listener = try Listener(address: address, loops: loops)
+        self.listener = try Listener(address: address, loops: loops, noDelay: true)
     }
 
     /// Starts accepting connections.

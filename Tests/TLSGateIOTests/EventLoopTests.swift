@@ -159,6 +159,32 @@ struct EventLoopTests {
         loop.sync { channel.close() }
     }
 
+    /// Forward-mode clients get small responses that must not wait for ACKs: every accepted
+    /// socket has TCP_NODELAY, whether inherited from the listener or set after the accept.
+    @Test func aNoDelayListenerHandsOutNoDelaySockets() throws {
+        let loops = [try EventLoop(name: "test.a"), try EventLoop(name: "test.b")]
+        defer { loops.forEach { $0.stop() } }
+        for noDelay in [true, false] {
+            let listener = try Listener(address: SocketAddress(ip: "127.0.0.1", port: 0)!, loops: loops, noDelay: noDelay)
+            let flags = Shared<[Int32]>([])
+            listener.start(onAccept: { fd, _, _ in
+                let flag = (try? Posix.getOption(fd, level: Int32(IPPROTO_TCP), name: TCP_NODELAY)) ?? -1
+                flags.with { $0.append(flag) }
+                Posix.close(fd)
+            }, onError: { _ in })
+            var clients: [Int32] = []
+            for _ in 0..<6 {
+                let fd = try Posix.socket(domain: AF_INET)
+                _ = try Posix.connect(fd, listener.boundAddress)
+                clients.append(fd)
+            }
+            #expect(eventually { flags.get.count == 6 })
+            #expect(flags.get.allSatisfy { noDelay ? $0 != 0 : $0 == 0 }, "noDelay \(noDelay): \(flags.get)")
+            clients.forEach(Posix.close)
+            listener.stop()
+        }
+    }
+
     @Test func aListenerSharedByTwoLoopsServesEveryConnectionOnTheLoopThatAcceptedIt() throws {
         let loops = [try EventLoop(name: "test.a"), try EventLoop(name: "test.b")]
         defer { loops.forEach { $0.stop() } }
