@@ -16,10 +16,11 @@ public final class ProxyServer: @unchecked Sendable {
     /// One event loop (thread) per core. All loops watch the listening socket; the loop that
     /// accepts a connection serves it, and a busy loop handles many sessions' events per wake-up.
     private let loops: [EventLoop]
-    /// Idle upstream connections, one pool per loop (a connection is registered with its loop).
-    private let pools: [ObjectIdentifier: UpstreamPool]
-    /// Host verdicts, one cache per loop (no lock).
-    private let verdictCaches: [ObjectIdentifier: HostVerdictCache]
+    /// Idle upstream connections, one pool per loop, in the order of `loops` (a connection is
+    /// registered with its loop).
+    private let pools: [UpstreamPool]
+    /// Host verdicts, one cache per loop in the order of `loops` (no lock).
+    private let verdictCaches: [HostVerdictCache]
     /// Guards `draining`, the log rate limits and `peakSinceTrim` (touched by every loop).
     private let stateLock = Lock()
     private var draining = false
@@ -42,8 +43,8 @@ public final class ProxyServer: @unchecked Sendable {
         var loops: [EventLoop] = []
         for index in 0..<cores { loops.append(try EventLoop(name: "tlsgate.loop.\(index)")) }
         self.loops = loops
-        self.pools = Dictionary(uniqueKeysWithValues: loops.map { (ObjectIdentifier($0), UpstreamPool(loop: $0, metrics: environment.metrics)) })
-        self.verdictCaches = Dictionary(uniqueKeysWithValues: loops.map { (ObjectIdentifier($0), HostVerdictCache()) })
+        self.pools = loops.map { UpstreamPool(loop: $0, metrics: environment.metrics) }
+        self.verdictCaches = loops.map { _ in HostVerdictCache() }
         self.listener = try Listener(address: address, loops: loops, noDelay: true)
     }
 
@@ -114,6 +115,8 @@ public final class ProxyServer: @unchecked Sendable {
     /// Admits (or refuses) a connection accepted by `loop`, which will serve it. Runs on `loop`.
     private func accept(_ fd: Int32, _ address: SocketAddress, on loop: EventLoop) {
         let (env, generation) = environments.current
+        // Per-loop state sits at the loop's position in `loops` (a few loops: a scan beats hashing).
+        let index = loops.firstIndex { $0 === loop } ?? 0
         let ip = IPAddress(bytes: address.ipBytes)
         let slot = ConnectionSlot(client: ip, loop: loop)
         // Fields read one by one: a copy of the whole settings struct costs a retain per field.
@@ -140,7 +143,7 @@ public final class ProxyServer: @unchecked Sendable {
         }
         let registry = self.registry
         let session = ForwardSession(env: env, loop: loop, fd: fd, clientAddress: address, slot: slot,
-                                     pool: pools[ObjectIdentifier(loop)], verdicts: verdictCaches[ObjectIdentifier(loop)],
+                                     pool: pools[index], verdicts: verdictCaches[index],
                                      environments: environments, environmentGeneration: generation) {
             registry.remove(slot)
         }
