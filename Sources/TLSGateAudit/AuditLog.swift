@@ -16,8 +16,9 @@ public final class AuditLog: @unchecked Sendable {
 
     /// First capacity of the pending batch (it grows with load and is kept up to `keptBatchBytes`).
     private static let initialBatchBytes = 16 << 10
-    /// Largest batch buffer kept for reuse after a burst.
-    private static let keptBatchBytes = 1 << 20
+    /// Largest batch buffer kept for reuse after a burst (two are kept: the pending batch and the
+    /// one being written). 256 KiB holds a 10 ms batch at 50,000 lines/s.
+    private static let keptBatchBytes = 256 << 10
 
     private struct State: ~Copyable {
         var pending = JSONWriter(capacity: AuditLog.initialBatchBytes)

@@ -15,11 +15,12 @@ extension ForwardSession {
         case .readingHead:
             if clientIn.isEmpty && !headDeadlineArmed {
                 let idle = Double(monotonicNanos() &- idleSinceNanos) / 1e9
-                if upstream != nil && upstreamIdle {
-                    releaseUpstream()   // idle client: its upstream connection goes to the pool
+                if let up = upstream, upstreamIdle {
+                    // Idle client: its upstream connection goes to the pool, without the TLS
+                    // record buffers it kept while busy.
+                    up.tls.releaseBuffers()
+                    releaseUpstream()
                 }
-                clientIn.releaseIfEmpty()   // an idle keep-alive connection holds no buffer memory
-                upIn.releaseIfEmpty()
                 if idle + 0.05 < env.settings.idleTimeout {
                     timer.arm(after: env.settings.idleTimeout - idle)
                     return

@@ -60,8 +60,7 @@ final class ForwardSession: DrainableSession, @unchecked Sendable {
     var upstreamIdle = false
     /// When the client connection last became idle (between requests).
     var idleSinceNanos: UInt64 = 0
-    /// Seconds a client may sit idle before its upstream connection goes back to the pool and its
-    /// buffers to the loop's buffer pool.
+    /// Seconds a client may sit idle before its upstream connection goes back to the pool.
     static let parkUpstreamAfter = 1.0
 
     let clientIn: IOBuffer
