@@ -189,20 +189,36 @@ public struct HTTPHeadParser: Sendable {
             case .success(let v): version = v
             case .failure(let e): return .failure(e)
             }
-            var fields: [HTTPHeaders.Field] = []
-            fields.reserveCapacity(fieldCapacityGuess(bytes.count, maxHeaderCount))
-            var present: KnownHeader.Set = 0
-            var repeated: KnownHeader.Set = 0
-            if let e = parseFields(bytes, from: next, maxHeaderCount: maxHeaderCount, into: &fields,
-                                   present: &present, repeated: &repeated) {
-                return .failure(e)
+            let section: FieldSection
+            switch fieldSection(bytes, from: next, maxHeaderCount: maxHeaderCount) {
+            case .success(let s): section = s
+            case .failure(let e): return .failure(e)
             }
-            guard repeated & KnownHeader.host.bit == 0 else { return .failure(.duplicateHost) }
+            guard section.repeated & KnownHeader.host.bit == 0 else { return .failure(.duplicateHost) }
             let method = String(decoding: UnsafeBufferPointer(rebasing: bytes[0..<methodEnd]), as: UTF8.self)
             let target = String(decoding: UnsafeBufferPointer(rebasing: bytes[targetStart..<targetEnd]), as: UTF8.self)
             return .success(HTTPRequestHead(method: method, target: target, version: version,
-                                            headers: HTTPHeaders(raw: raw, fields: fields, present: present)))
+                                            headers: HTTPHeaders(raw: raw, fields: section.fields, present: section.present)))
         }
+    }
+
+    /// The field lines of a head, parsed, with the known names present and repeated.
+    private struct FieldSection {
+        var fields: [HTTPHeaders.Field] = []
+        var present: KnownHeader.Set = 0
+        var repeated: KnownHeader.Set = 0
+    }
+
+    /// Parses the field lines from `start` (the line after the start line) to the end of the head.
+    private static func fieldSection(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int,
+                                     maxHeaderCount: Int) -> Result<FieldSection, HTTPParseError> {
+        var section = FieldSection()
+        section.fields.reserveCapacity(fieldCapacityGuess(bytes.count, maxHeaderCount))
+        if let e = parseFields(bytes, from: start, maxHeaderCount: maxHeaderCount, into: &section.fields,
+                               present: &section.present, repeated: &section.repeated) {
+            return .failure(e)
+        }
+        return .success(section)
     }
 
     private static func buildResponse(_ raw: [UInt8], maxHeaderCount: Int) -> Result<HTTPResponseHead, HTTPParseError> {
@@ -234,17 +250,14 @@ public struct HTTPHeadParser: Sendable {
                 guard ByteClass.isFieldValueByte(bytes[j]) else { return .failure(.invalidStatusLine) }
                 j += 1
             }
-            var fields: [HTTPHeaders.Field] = []
-            fields.reserveCapacity(fieldCapacityGuess(bytes.count, maxHeaderCount))
-            var present: KnownHeader.Set = 0
-            var repeated: KnownHeader.Set = 0
-            if let e = parseFields(bytes, from: next, maxHeaderCount: maxHeaderCount, into: &fields,
-                                   present: &present, repeated: &repeated) {
-                return .failure(e)
+            let section: FieldSection
+            switch fieldSection(bytes, from: next, maxHeaderCount: maxHeaderCount) {
+            case .success(let s): section = s
+            case .failure(let e): return .failure(e)
             }
             let reason = String(decoding: UnsafeBufferPointer(rebasing: bytes[reasonStart..<contentEnd]), as: UTF8.self)
             return .success(HTTPResponseHead(version: version, status: status, reason: reason,
-                                             headers: HTTPHeaders(raw: raw, fields: fields, present: present),
+                                             headers: HTTPHeaders(raw: raw, fields: section.fields, present: section.present),
                                              reasonRange: reasonStart..<contentEnd))
         }
     }
