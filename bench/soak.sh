@@ -269,6 +269,14 @@ check_alive() { # context
   fi
   [ -z "$TG_DEAD" ]
 }
+# Releases a held client (SIGUSR1: one more GET on every connection, then close) and waits,
+# bounded by its connection count, for it to exit; kills it if it does not.
+release_client() { # pid connections label
+  kill -USR1 "$1" 2>/dev/null
+  for (( i = 0; i < (OP_TIMEOUT * 3 + $2 / 1000 + 30) * 10; i++ )); do alive "$1" || break; sleep 0.1; done
+  alive "$1" && { log "$3 did not exit; killing it"; kill -KILL "$1"; }
+  wait "$1" 2>/dev/null
+}
 PEAK_RSS=0; PEAK_FDS=0
 sample_peak() {
   local rss fds
@@ -374,10 +382,7 @@ for (( cyc = 1; cyc <= CYCLES; cyc++ )); do
   measure "mixed$sfx"
 
   log "cycle $cyc: releasing (one more GET on every held tunnel, then close)"
-  kill -USR1 "$HOLD" 2>/dev/null
-  for (( i = 0; i < (OP_TIMEOUT * 3 + TUNNELS / 1000 + 30) * 10; i++ )); do alive "$HOLD" || break; sleep 0.1; done
-  alive "$HOLD" && { log "hold client did not exit; killing it"; kill -KILL "$HOLD"; }
-  wait "$HOLD" 2>/dev/null
+  release_client "$HOLD" "$TUNNELS" "hold client"
   M[hold$sfx]=$(cat "$T/hold$cyc.out")
   log "hold client: $(cut -c1-240 <<<"${M[hold$sfx]}")"
   check_alive release
@@ -437,10 +442,7 @@ if [ "$KA" -gt 0 ] && [ -z "$TG_DEAD" ]; then
     check_alive "keep-alive hold"
     measure "ka_idle$ks"
     log "keep-alive cycle $kc: releasing (one more GET on every held client, then close)"
-    kill -USR1 "$KAC" 2>/dev/null
-    for (( i = 0; i < (OP_TIMEOUT * 3 + KA / 1000 + 30) * 10; i++ )); do alive "$KAC" || break; sleep 0.1; done
-    alive "$KAC" && { log "keep-alive client did not exit; killing it"; kill -KILL "$KAC"; }
-    wait "$KAC" 2>/dev/null
+    release_client "$KAC" "$KA" "keep-alive client"
     M[ka_hold$ks]=$(cat "$T/ka$kc.out")
     log "keep-alive client: $(cut -c1-240 <<<"${M[ka_hold$ks]}")"
     check_alive "keep-alive release"

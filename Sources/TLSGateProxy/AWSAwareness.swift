@@ -54,16 +54,17 @@ enum AWSRequestFacts {
     }
 
     /// `aws_operation`, `sigv4_scope` and `aws_access_key_id` for the audit line.
+    /// None without an endpoint or a signature (the usual case for non-AWS hosts): checked with
+    /// `case .none`, which does not copy the optionals out of the exchange as `!= nil` does.
     static func auditFields(_ ex: ForwardExchange) -> [(String, AuditValue)] {
+        if case .none = ex.awsEndpoint, case .none = ex.sigv4 { return [] }
         var fields: [(String, AuditValue)] = []
-        if ex.awsEndpoint != nil || ex.sigv4 != nil {
-            let headers = ex.head.headers
-            if let operation = AWSOperation.infer(method: ex.head.method, pathAndQuery: ex.uri.pathAndQuery,
-                                                  headers: { headers.first($0) },
-                                                  bodyPrefix: ex.bodyIsChunked ? ex.bodyPrefix.map(ChunkedPrefix.decode) : ex.bodyPrefix,
-                                                  endpoint: ex.awsEndpoint) {
-                fields.append(("aws_operation", .string(operation)))
-            }
+        let headers = ex.head.headers
+        if let operation = AWSOperation.infer(method: ex.head.method, pathAndQuery: ex.uri.pathAndQuery,
+                                              headers: { headers.first($0) },
+                                              bodyPrefix: ex.bodyIsChunked ? ex.bodyPrefix.map(ChunkedPrefix.decode) : ex.bodyPrefix,
+                                              endpoint: ex.awsEndpoint) {
+            fields.append(("aws_operation", .string(operation)))
         }
         if let scope = ex.sigv4 {
             fields.append(("sigv4_scope", .string("\(scope.service)/\(scope.region)")))

@@ -16,10 +16,7 @@ extension ForwardSession {
             }
         }
         let violations = ex.violations
-        // Facts come from the endpoint or the signature: none without either (tested without
-        // copying them out, which is most of the cost of asking for none).
-        let facts: [(String, AuditValue)]
-        if case .none = ex.awsEndpoint, case .none = ex.sigv4 { facts = [] } else { facts = AWSRequestFacts.auditFields(ex) }
+        let facts = AWSRequestFacts.auditFields(ex)
         let record = AuditRecord(
             event: .request, mode: .forward, client: clientText, host: ex.host, port: ex.port,
             method: ex.head.method, path: ex.loggedPath, status: status, upstream: upstreamText,

@@ -81,9 +81,6 @@ final class UpstreamPool: @unchecked Sendable {
         self.idleTimeout = idleTimeout
     }
 
-    /// Idle connections kept now (for tests and diagnostics).
-    var idleCount: Int { idle.values.reduce(0) { $0 + $1.entries.count } }
-
     /// Takes the most recently idle open connection for `key`, if any.
     func take(_ key: Key) -> UpstreamLink? {
         guard let bucket = idle[key] else { return nil }

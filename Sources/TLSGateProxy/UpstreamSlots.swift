@@ -26,13 +26,6 @@ public final class UpstreamSlots: @unchecked Sendable {
         }
     }
 
-    /// Takes a slot for `host`; false when `limit` (> 0) slots are already taken.
-    func acquire(_ host: String, limit: Int) -> Bool { counter(host).acquire(limit: limit) }
-
-    func release(_ host: String) { counter(host).release() }
-
-    func count(_ host: String) -> Int { counter(host).count }
-
     /// Counters that exist now (for tests).
     var counterCount: Int { lock.withLock { counters.count } }
 

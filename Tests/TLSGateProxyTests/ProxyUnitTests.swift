@@ -31,25 +31,28 @@ import Logging
 @Suite struct LimitsBookkeepingTests {
     @Test func upstreamSlotsCapPerHost() {
         let slots = UpstreamSlots()
-        #expect(slots.acquire("a.example", limit: 2))
-        #expect(slots.acquire("a.example", limit: 2))
-        #expect(!slots.acquire("a.example", limit: 2))
-        #expect(slots.acquire("b.example", limit: 2), "hosts are counted separately")
-        slots.release("a.example")
-        #expect(slots.acquire("a.example", limit: 2))
-        #expect(slots.acquire("c.example", limit: 0) && slots.acquire("c.example", limit: 0), "0 = no cap")
+        let a = slots.counter("a.example")
+        #expect(a.acquire(limit: 2))
+        #expect(slots.counter("a.example").acquire(limit: 2), "one counter per host")
+        #expect(!a.acquire(limit: 2))
+        #expect(slots.counter("b.example").acquire(limit: 2), "hosts are counted separately")
+        a.release()
+        #expect(a.acquire(limit: 2))
+        #expect(a.count == 2)
+        let c = slots.counter("c.example")
+        #expect(c.acquire(limit: 0) && c.acquire(limit: 0), "0 = no cap")
     }
 
     @Test func unusedHostCountersAreSweptButHeldAndBusyOnesStay() {
         let slots = UpstreamSlots()
         let held = slots.counter("held.example")            // a session keeps this one
-        #expect(slots.acquire("busy.example", limit: 5))     // a connection counts on this one
+        #expect(slots.counter("busy.example").acquire(limit: 5))   // a connection counts on this one
         #expect(slots.counter("held.example") === held, "one counter per host")
         for i in 0..<(UpstreamSlots.sweepAbove + 10) { _ = slots.counter("h\(i).example") }
         // Reaching the bound swept the unused ones; the held and the busy counters survived.
         #expect(slots.counterCount < UpstreamSlots.sweepAbove)
         #expect(slots.counter("held.example") === held)
-        #expect(slots.count("busy.example") == 1)
+        #expect(slots.counter("busy.example").count == 1)
         #expect(held.acquire(limit: 1) && !held.acquire(limit: 1), "a held counter still counts")
     }
 
