@@ -26,6 +26,13 @@ public struct AbsoluteURI: Sendable, Equatable, Hashable {
         self.pathAndQuery = pathAndQuery
     }
 
+    /// The Host field value for this target: the host (in brackets when it is an IPv6 literal,
+    /// with or without a port, RFC 9110 §7.2 / RFC 3986 §3.2.2) and the explicit port, if any.
+    public var hostHeaderValue: String {
+        let bracketed = host.contains(":") ? "[\(host)]" : host
+        return port.map { "\(bracketed):\($0)" } ?? bracketed
+    }
+
     /// The explicit port, or the scheme's default (80 for http, 443 for https).
     public var effectivePort: Int { port ?? (scheme == "https" ? 443 : 80) }
 

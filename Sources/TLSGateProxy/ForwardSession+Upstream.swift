@@ -117,9 +117,7 @@ extension ForwardSession {
         guard let ex = exchange, let up = upstream else { return }
         let uri = ex.uri
         // The Host value is only built for a request without Host (rare).
-        upPending.append(upstreamRequestHead(ex.head, originForm: uri.pathAndQuery, hostIfMissing: {
-            uri.port.map { "\(uri.host.contains(":") ? "[\(uri.host)]" : uri.host):\($0)" } ?? uri.host
-        }))
+        upPending.append(upstreamRequestHead(ex.head, originForm: uri.pathAndQuery, hostIfMissing: { uri.hostHeaderValue }))
         upstreamIdle = false
         phase = .exchanging
         lastProgressNanos = monotonicNanos()

@@ -61,6 +61,22 @@ import Testing
         #expect(AbsoluteURI.parse("http://a:b@example.com/")?.userInfo == "a:b")
     }
 
+    /// The Host value the proxy adds to a request that has none must name the same host as the
+    /// target: IPv6 literals in brackets, with or without a port (found by the head fuzzer).
+    @Test(arguments: [
+        ("http://example.test/x", "example.test"),
+        ("http://example.test:8080/", "example.test:8080"),
+        ("http://[::1]/", "[::1]"),
+        ("http://[::1]?q", "[::1]"),
+        ("http://[2001:db8::7]:8443/", "[2001:db8::7]:8443"),
+        ("http://10.0.0.1:81/", "10.0.0.1:81"),
+    ])
+    func hostHeaderValueNamesTheTargetsHost(target: String, expected: String) throws {
+        let uri = try #require(AbsoluteURI.parse(target))
+        #expect(uri.hostHeaderValue == expected)
+        #expect(uri.matchesHostHeader(uri.hostHeaderValue))
+    }
+
     @Test func effectivePort() throws {
         #expect(try #require(AbsoluteURI.parse("http://h/")).effectivePort == 80)
         #expect(try #require(AbsoluteURI.parse("https://h/")).effectivePort == 443)

@@ -163,7 +163,7 @@ private func checkForwarding(_ head: HTTPRequestHead) {
     if let host = head.headers.first("host"), !uri.matchesHostHeader(host) { return }
     let framing = requestFraming(head)
     guard case .success = framing else { return }
-    let hostHeader = uri.port.map { "\(uri.host.contains(":") ? "[\(uri.host)]" : uri.host):\($0)" } ?? uri.host
+    let hostHeader = uri.hostHeaderValue
     for closeUpstream in [false, true] {
         let out = upstreamRequestHead(head, originForm: uri.pathAndQuery, hostIfMissing: hostHeader,
                                       closeUpstream: closeUpstream)
