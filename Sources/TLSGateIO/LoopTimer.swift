@@ -4,13 +4,19 @@
 /// deadlines, or by cancelled timers, are skipped when they come due, and the loop sweeps them out
 /// once they outnumber the live ones (a closed connection's timer must not stay in memory until
 /// its old deadline). Used on its loop's thread only.
-public final class LoopTimer {
-    unowned let loop: EventLoop
+///
+/// Open so that an owner with its own bookkeeping can subclass it and override ``fire()``: one
+/// object per connection instead of a timer, a wrapper and a closure context.
+open class LoopTimer {
+    public unowned let loop: EventLoop
     private var handler: (() -> Void)?
+    /// False once cancelled: never fires again.
+    private var active = true
     /// When the timer fires (``EventLoop/now()`` nanoseconds); `.max` = not armed.
     public internal(set) var deadline: UInt64 = .max
 
-    public init(loop: EventLoop, handler: @escaping () -> Void) {
+    /// A timer that runs `handler` when it fires (nil: a subclass overrides ``fire()``).
+    public init(loop: EventLoop, handler: (() -> Void)?) {
         self.loop = loop
         self.handler = handler
     }
@@ -21,31 +27,33 @@ public final class LoopTimer {
     }
 
     /// Fires at `deadline` (replacing any earlier setting).
-    public func schedule(at deadline: UInt64) {
-        guard handler != nil else { return }
+    public final func schedule(at deadline: UInt64) {
+        guard active else { return }
         if self.deadline != .max { loop.timerEntryAbandoned() }
         self.deadline = deadline
         loop.add(self, at: deadline)
     }
 
     /// Fires `seconds` from now.
-    public func schedule(after seconds: Double) {
+    public final func schedule(after seconds: Double) {
         schedule(at: EventLoop.now() &+ UInt64(max(0, seconds) * 1e9))
     }
 
     /// Not armed any more (may be armed again).
-    public func disarm() {
+    public final func disarm() {
         if deadline != .max { loop.timerEntryAbandoned() }
         deadline = .max
     }
 
     /// Never fires again; drops the handler (and whatever it retains).
-    public func cancel() {
+    open func cancel() {
         disarm()
         handler = nil
+        active = false
     }
 
-    func fire() {
+    /// Runs on the loop thread when the deadline comes.
+    open func fire() {
         handler?()
     }
 }

@@ -97,13 +97,16 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
     /// `ip:port`, with brackets around IPv6 addresses.
     public var description: String {
         if family == AF_INET {
-            // Made for every connection's audit lines: written in place, no interpolation.
-            return String(unsafeUninitializedCapacity: 21) { text in
+            // Made for every connection's audit lines: written in place, no interpolation, and
+            // decoded from a stack buffer so that text of up to 15 bytes ("127.0.0.1:54321")
+            // becomes a small string, with no allocation.
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { text in
                 let base = text.baseAddress!
                 var n = writeIPv4(base)
                 base[n] = 0x3A   // ":"
                 n += 1
-                return n + Self.writeDecimal(UInt32(port), to: base + n)
+                n += Self.writeDecimal(UInt32(port), to: base + n)
+                return String(decoding: UnsafeBufferPointer(start: base, count: n), as: UTF8.self)
             }
         }
         return family == AF_INET6 ? "[\(ipString)]:\(port)" : "\(ipString):\(port)"

@@ -5,6 +5,8 @@ final class HostVerdictCache {
     /// Most hosts kept; the cache starts over when full.
     static let capacity = 256
     private var verdicts: [String: HostVerdict] = [:]
+    /// The verdict handed out last.
+    private var last: HostVerdict?
 
     init() {}
 
@@ -12,6 +14,15 @@ final class HostVerdictCache {
     /// another environment means a reload happened: the cache starts over, so it does not keep
     /// old environments (and their TLS contexts) alive.
     func verdict(for host: String, under environment: ProxyEnvironment) -> HostVerdict {
+        // Most new connections ask for the host the last one asked for: a string comparison
+        // instead of hashing the name.
+        if let last, last.applies(to: host, under: environment) { return last }
+        let found = lookUp(host, under: environment)
+        last = found
+        return found
+    }
+
+    private func lookUp(_ host: String, under environment: ProxyEnvironment) -> HostVerdict {
         if let known = verdicts[host] {
             if known.environment === environment { return known }
             verdicts.removeAll()

@@ -2,6 +2,7 @@ import CShims
 import Dispatch
 import Glibc
 import Logging
+import Synchronization
 import TLSGateAudit
 import TLSGateHTTP
 import TLSGateIO
@@ -12,7 +13,7 @@ import TLSGatePolicy
 public final class ProxyServer: @unchecked Sendable {
     private let listener: Listener
     private let environments: EnvironmentSource
-    private let registry = ConnectionRegistry()
+    private let registry: ConnectionRegistry
     /// One event loop (thread) per core. All loops watch the listening socket; the loop that
     /// accepts a connection serves it, and a busy loop handles many sessions' events per wake-up.
     private let loops: [EventLoop]
@@ -21,13 +22,13 @@ public final class ProxyServer: @unchecked Sendable {
     private let pools: [UpstreamPool]
     /// Host verdicts, one cache per loop in the order of `loops` (no lock).
     private let verdictCaches: [HostVerdictCache]
-    /// Guards `draining`, the log rate limits and `peakSinceTrim` (touched by every loop).
+    /// Guards the log rate limits (touched by every loop, rarely).
     private let stateLock = Lock()
-    private var draining = false
+    private let draining = Atomic<Bool>(false)
     private var lastRejectLog: UInt64 = 0
     private var lastAcceptErrorLog: UInt64 = 0
     /// Most connections open since the heap was last trimmed.
-    private var peakSinceTrim = 0
+    private let peakSinceTrim = Atomic<Int>(0)
     private var housekeeping: DispatchSourceTimer?
 
     /// The address actually listened on (resolves port 0).
@@ -45,6 +46,7 @@ public final class ProxyServer: @unchecked Sendable {
         self.loops = loops
         self.pools = loops.map { UpstreamPool(loop: $0, metrics: environment.metrics) }
         self.verdictCaches = loops.map { _ in HostVerdictCache() }
+        self.registry = ConnectionRegistry(loops: loops)
         self.listener = try Listener(address: address, loops: loops, noDelay: true)
     }
 
@@ -72,12 +74,11 @@ public final class ProxyServer: @unchecked Sendable {
         timer.schedule(deadline: .now() + 15, repeating: 15, leeway: .seconds(1))
         timer.setEventHandler { [unowned self] in
             let open = registry.count
-            let trim = stateLock.withLock {
-                guard peakSinceTrim >= 64 && open <= peakSinceTrim / 2 else { return false }
-                peakSinceTrim = open
-                return true
+            let peak = peakSinceTrim.load(ordering: .relaxed)
+            if peak >= 64 && open <= peak / 2 {
+                peakSinceTrim.store(open, ordering: .relaxed)
+                _ = tg_malloc_trim()
             }
-            if trim { _ = tg_malloc_trim() }
         }
         timer.resume()
         housekeeping = timer
@@ -96,12 +97,12 @@ public final class ProxyServer: @unchecked Sendable {
     /// Open client connections (forward sessions and tunnels).
     public var connectionCount: Int { registry.count }
 
-    public var isDraining: Bool { stateLock.withLock { draining } }
+    public var isDraining: Bool { draining.load(ordering: .acquiring) }
 
     /// Graceful shutdown, step 1: stop accepting; idle keep-alive connections close now, busy ones
     /// after their current exchange; tunnels run on.
     public func startDraining() {
-        stateLock.withLock { draining = true }
+        draining.store(true, ordering: .releasing)
         listener.stop()
         registry.drainAll()
     }
@@ -117,10 +118,12 @@ public final class ProxyServer: @unchecked Sendable {
         let (env, generation) = environments.current
         // Per-loop state sits at the loop's position in `loops` (a few loops: a scan beats hashing).
         let index = loops.firstIndex { $0 === loop } ?? 0
-        let ip = IPAddress(bytes: address.ipBytes)
-        let slot = ConnectionSlot(client: ip, loop: loop)
         // Fields read one by one: a copy of the whole settings struct costs a retain per field.
-        if !env.settings.allowClients.isEmpty, !(ip.map { ip in env.settings.allowClients.contains { $0.contains(ip) } } ?? false) {
+        // The client's address as an `IPAddress` only where a rule needs it.
+        let checksClient = !env.settings.allowClients.isEmpty
+        let ip = checksClient || env.settings.maxConnectionsPerClient > 0 ? IPAddress(bytes: address.ipBytes) : nil
+        let slot = ConnectionSlot(client: ip, loopIndex: index)
+        if checksClient, !(ip.map { ip in env.settings.allowClients.contains { $0.contains(ip) } } ?? false) {
             reject(fd, address, env: env, loop: loop, status: 403, code: .clientNotAllowed, reason: "not_allowed",
                    message: "client \(address.ipString) is not in allow_clients")
             return
@@ -144,12 +147,12 @@ public final class ProxyServer: @unchecked Sendable {
         let registry = self.registry
         let session = ForwardSession(env: env, loop: loop, fd: fd, clientAddress: address, slot: slot,
                                      pool: pools[index], verdicts: verdictCaches[index],
-                                     environments: environments, environmentGeneration: generation) {
+                                     environments: environments, environmentGeneration: generation) { [registry, slot] in
             registry.remove(slot)
         }
         slot.session = session
         let open = registry.count
-        stateLock.withLock { peakSinceTrim = max(peakSinceTrim, open) }
+        if open > peakSinceTrim.load(ordering: .relaxed) { peakSinceTrim.store(open, ordering: .relaxed) }
         env.metrics.connectionOpened(mode: "forward")
         session.start()
     }

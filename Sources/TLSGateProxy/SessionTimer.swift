@@ -6,57 +6,47 @@ import TLSGateIO
 /// deadline is *earlier* than the one it is set for; when it fires early (the deadline has moved
 /// on), it quietly re-arms for the real deadline. That keeps the loop's timer heap to about one
 /// entry per session however many requests the session serves.
-final class SessionTimer {
-    private let timer: LoopTimer
+final class SessionTimer: LoopTimer {
     private var cancelled = false
     /// When the session's deadline is (monotonic ns); `.max` = none.
-    private var deadline: UInt64 = .max
-    private var handler: () -> Void
+    private var phaseDeadline: UInt64 = .max
+    private var owner: () -> Void
 
     init(loop: EventLoop, handler: @escaping () -> Void) {
-        self.handler = handler
-        timer = LoopTimer(loop: loop) {}
-        timer.setHandler { [unowned self] in fired() }
+        self.owner = handler
+        super.init(loop: loop, handler: nil)
     }
 
     /// Hands the timer to a new owner (a forward session becoming a tunnel): same loop timer,
     /// new callback, no deadline.
-    func setHandler(_ handler: @escaping () -> Void) {
-        deadline = .max
-        self.handler = handler
+    func setOwner(_ handler: @escaping () -> Void) {
+        phaseDeadline = .max
+        owner = handler
     }
 
     /// The deadline is now `seconds` from now (replacing any earlier one).
     func arm(after seconds: Double) {
         guard !cancelled else { return }
-        deadline = monotonicNanos() &+ UInt64(max(0, seconds) * 1e9)
-        if deadline < timer.deadline { timer.schedule(at: deadline) }
+        phaseDeadline = monotonicNanos() &+ UInt64(max(0, seconds) * 1e9)
+        if phaseDeadline < deadline { schedule(at: phaseDeadline) }
     }
 
-    /// No deadline (the timer may still fire once, harmlessly).
-    func disarm() {
-        deadline = .max
-    }
-
-    func cancel() {
+    /// Never fires again; lets the owner go (the loop's heap may hold the timer a while).
+    override func cancel() {
         guard !cancelled else { return }
         cancelled = true
-        timer.cancel()
-        handler = {}
+        super.cancel()
+        owner = {}
     }
 
-    deinit {
-        timer.cancel()
-    }
-
-    private func fired() {
-        if deadline == .max { return }
-        if monotonicNanos() + 1_000_000 < deadline {
-            timer.schedule(at: deadline)
+    override func fire() {
+        if phaseDeadline == .max { return }
+        if monotonicNanos() + 1_000_000 < phaseDeadline {
+            schedule(at: phaseDeadline)
             return
         }
-        deadline = .max
-        handler()
+        phaseDeadline = .max
+        owner()
     }
 }
 

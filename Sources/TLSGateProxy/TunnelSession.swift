@@ -70,7 +70,7 @@ final class TunnelSession: DrainableSession, @unchecked Sendable {
         record.bytesIn = UInt64(headBytes)
         // The forward session's timer carries on (creating Dispatch timers is not free).
         if let timer {
-            timer.setHandler { [self] in timerFired(); pump() }
+            timer.setOwner { [self] in timerFired(); pump() }
         } else {
             timer = SessionTimer(loop: loop) { [self] in timerFired(); pump() }
         }

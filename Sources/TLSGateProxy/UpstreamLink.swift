@@ -19,6 +19,10 @@ final class UpstreamLink: @unchecked Sendable {
     var readNeedsWrite = false
     var eof = false
     var handshakeDone = false
+    /// The pool key it was last pooled under, and the pool's readable handler for it while idle
+    /// (kept by the pool; made once per connection).
+    var poolKey: UpstreamPool.Key?
+    var idleWatch: (() -> Void)?
     /// Audit fields, made once per connection rather than per request.
     lazy var addressText = address.description
     lazy var tlsVersionText = tls.protocolVersion

@@ -83,8 +83,8 @@ final class UpstreamPool: @unchecked Sendable {
 
     /// Takes the most recently idle open connection for `key`, if any.
     func take(_ key: Key) -> UpstreamLink? {
+        // An emptied bucket stays (the next put for the key reuses it); the sweeper drops it.
         guard let bucket = idle[key] else { return nil }
-        defer { if bucket.entries.isEmpty { idle[key] = nil } }
         while let entry = bucket.entries.popLast() {
             metrics?.poolIdleChanged(by: -1)
             if !entry.buffersReleased { holdingBuffers -= 1 }
@@ -115,7 +115,11 @@ final class UpstreamPool: @unchecked Sendable {
         holdingBuffers += 1
         metrics?.poolIdleChanged(by: 1)
         link.readable = false
-        link.channel.setHandlers(readable: { [self] in idleLinkReadable(link, key) }, writable: {})
+        link.poolKey = key
+        // Made once per connection, not per put (a closure context is an allocation).
+        let watch = link.idleWatch ?? { [unowned self, unowned link] in idleLinkReadable(link) }
+        link.idleWatch = watch
+        link.channel.setHandlers(readable: watch, writable: {})
         link.channel.wantWrites(false)
         link.channel.wantReads(true)
         startSweeper()
@@ -123,13 +127,13 @@ final class UpstreamPool: @unchecked Sendable {
     }
 
     /// An idle connection became readable: the server closed it (or sent something unasked for).
-    private func idleLinkReadable(_ link: UpstreamLink, _ key: Key) {
+    private func idleLinkReadable(_ link: UpstreamLink) {
         var scratch: UInt8 = 0
         switch link.tls.read(into: &scratch, count: 1) {
         case .wantRead:
             return   // e.g. a TLS 1.3 session ticket: nothing for the application
         case .wantWrite, .bytes, .closed, .failed:
-            remove(link, key)
+            if let key = link.poolKey { remove(link, key) }
         }
     }
 

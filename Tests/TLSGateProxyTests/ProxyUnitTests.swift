@@ -57,15 +57,15 @@ import Logging
     }
 
     @Test func registryAdmitsWithinTotalAndPerClientLimits() throws {
-        let registry = ConnectionRegistry()
         let loop = try EventLoop(name: "test")
         defer { loop.stop() }
+        let registry = ConnectionRegistry(loops: [loop])
         let one = IPAddress(parsing: "127.0.0.1")
         let two = IPAddress(parsing: "127.0.0.2")
-        let a = ConnectionSlot(client: one, loop: loop)
-        let b = ConnectionSlot(client: one, loop: loop)
-        let c = ConnectionSlot(client: two, loop: loop)
-        let d = ConnectionSlot(client: two, loop: loop)
+        let a = ConnectionSlot(client: one, loopIndex: 0)
+        let b = ConnectionSlot(client: one, loopIndex: 0)
+        let c = ConnectionSlot(client: two, loopIndex: 0)
+        let d = ConnectionSlot(client: two, loopIndex: 0)
         #expect(registry.admit(a, maxTotal: 3, maxPerClient: 1) == .admitted)
         #expect(registry.admit(b, maxTotal: 3, maxPerClient: 1) == .overPerClient)
         #expect(registry.admit(c, maxTotal: 3, maxPerClient: 2) == .admitted)
