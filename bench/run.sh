@@ -78,6 +78,7 @@ mkdir -p "$T/www"
 make_pki bench "DNS:$HOST, IP:127.0.0.1"
 CA=$T/pki/ca.pem
 head -c 1024 /dev/urandom > "$T/www/1k"
+echo ok > "$T/www/probe"
 head -c 65536 /dev/urandom > "$T/www/64k"
 head -c $BULK_BYTES /dev/urandom > "$T/www/100m"
 chmod 755 "$T/www"; chmod 644 "$T/www/"*
@@ -97,7 +98,11 @@ http {
   default_type application/octet-stream;
   client_max_body_size 0;
   client_body_temp_path $T/origin/body; proxy_temp_path $T/origin/proxy;
+  # Only /probe requests are logged: which TLS version and cipher each tool's upstream uses.
+  map \$uri \$tls_probe { /probe 1; default 0; }
+  log_format tlsprobe '\$http_x_probe \$ssl_protocol \$ssl_cipher';
   server {
+    access_log $T/origin/tls-probe.log tlsprobe if=\$tls_probe;
     listen 127.0.0.1:$P_NGX ssl;
     server_name $HOST;
     ssl_certificate $T/pki/origin.pem;
@@ -179,6 +184,9 @@ http {
       proxy_ssl_verify on;
       proxy_ssl_trusted_certificate $CA;
       proxy_ssl_session_reuse on;
+      # nginx 1.22 offers at most TLS 1.2 upstream unless told (1.23.4+ offers 1.3 by default);
+      # every other tool negotiates TLS 1.3 with the origin, so nginx does the same work.
+      proxy_ssl_protocols TLSv1.2 TLSv1.3;
       proxy_buffers 16 64k; proxy_buffer_size 64k; proxy_max_temp_file_size 0;
     }
   }
@@ -331,6 +339,10 @@ for tool in "${TUN_TOOLS[@]}"; do
   check "$tool tunnel /1k" 1024 "$(tun_curl "$tool" /1k 2>&1)" && TUN_OK[$tool]=1
 done
 log "forward OK: ${!FWD_OK[*]}; tunnel OK: ${!TUN_OK[*]}"
+# The TLS each forward tool's upstream connection negotiated, as the origin saw it.
+for tool in "${!FWD_OK[@]}"; do fwd_curl "$tool" /probe -H "X-Probe: $tool" >/dev/null 2>&1; done
+UPSTREAM_TLS=$(sort -u "$T/origin/tls-probe.log" 2>/dev/null | awk '{printf "%s%s %s %s", sep, $1, $2, $3; sep="; "}')
+log "upstream TLS: ${UPSTREAM_TLS:-unknown}"
 
 # ---------------------------------------------------------------- load generators
 gcc -O2 -o "$T/connect_load" "$HERE/connect_load.c" -lssl -lcrypto -lpthread 2>"$T/gcc.log" \
@@ -483,6 +495,7 @@ mkdir -p "$HERE/out"
   echo "- load average (1/5/15 min) before: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg) (anything else running skews every cell)"
   echo "- mode: $([ "$QUICK" = 1 ] && echo quick || echo full), rounds: $ROUNDS, wrk -t$WRK_T -c$WRK_C -d${DUR}s, tunnel-rate $TUN_THREADS threads × ${TUN_DUR}s, bulk 100 MiB, loopback ${LOOP_MIB} MiB"
   echo "- tlsgate: $TG_VER${TG_BIN:+ ($TG_BIN)}"
+  echo "- upstream TLS as the origin saw it (forward rows): ${UPSTREAM_TLS:-unknown}"
   echo "- nginx: $(ver nginx -v); stunnel: $(stunnel4 -version 2>&1 | grep -m1 -o 'stunnel [0-9.]*')"
   echo "- haproxy: $(haproxy -v | head -n1 | cut -d' ' -f1-3); squid: $(squid -v | head -n1)"
   echo "- tinyproxy: $(tinyproxy -v 2>&1 | head -n1); wrk: $(wrk -v 2>&1 | head -n1 | cut -d' ' -f1-2)"

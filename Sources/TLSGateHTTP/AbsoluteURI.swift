@@ -5,7 +5,10 @@ import Darwin
 #endif
 
 /// An absolute-form request-target (`http://host[:port]/path?query`) as sent to a forward proxy.
-public struct AbsoluteURI: Sendable, Equatable, Hashable {
+///
+/// A class: a request's URI is handed to the exchange, the audit line and several checks, and a
+/// struct of four strings costs four retains and releases per copy.
+public final class AbsoluteURI: Sendable, Equatable, Hashable {
     /// `http` or `https`, lowercased.
     public let scheme: String
     /// The userinfo before `@`, if any (credentials: never log it).
@@ -24,6 +27,18 @@ public struct AbsoluteURI: Sendable, Equatable, Hashable {
         self.host = host
         self.port = port
         self.pathAndQuery = pathAndQuery
+    }
+
+    public static func == (a: AbsoluteURI, b: AbsoluteURI) -> Bool {
+        a.scheme == b.scheme && a.userInfo == b.userInfo && a.host == b.host && a.port == b.port && a.pathAndQuery == b.pathAndQuery
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(scheme)
+        hasher.combine(userInfo)
+        hasher.combine(host)
+        hasher.combine(port)
+        hasher.combine(pathAndQuery)
     }
 
     /// The Host field value for this target: the host (in brackets when it is an IPv6 literal,

@@ -1,5 +1,8 @@
 /// A parsed request head: the request line plus header fields, over the raw received bytes.
-public struct HTTPRequestHead: Sendable {
+///
+/// A class: the head travels from the parser to the exchange, the checks and the audit line, and
+/// a struct of several strings and arrays costs a retain and a release per field on every copy.
+public final class HTTPRequestHead: Sendable {
     /// The method, case-sensitive as received (e.g. `GET`, `CONNECT`).
     public let method: String
     /// The request-target as received: origin-form, absolute-form, authority-form or `*`.

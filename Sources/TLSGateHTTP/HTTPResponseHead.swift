@@ -1,5 +1,8 @@
 /// A parsed response head: the status line plus header fields, over the raw received bytes.
-public struct HTTPResponseHead: Sendable {
+///
+/// A class: the head travels from the parser to the exchange, the checks and the audit line, and
+/// a struct of several strings and arrays costs a retain and a release per field on every copy.
+public final class HTTPResponseHead: Sendable {
     /// The protocol version from the status line.
     public let version: HTTPVersion
     /// The three-digit status code (100...599).

@@ -26,10 +26,19 @@ final class ConnectionSlot: @unchecked Sendable {
     fileprivate var position = -1
     /// `client` was counted in the per-client table (the limit may change on reload).
     fileprivate var countedPerClient = false
+    /// The registry that admits it (a cycle while registered, broken by `remove`).
+    private let registry: ConnectionRegistry
 
-    init(client: IPAddress?, loopIndex: Int) {
+    init(client: IPAddress?, loopIndex: Int, registry: ConnectionRegistry) {
         self.client = client
         self.loopIndex = loopIndex
+        self.registry = registry
+    }
+
+    /// The connection closed: leave the registry (idempotent). A closure capturing only the slot
+    /// can call this, and needs no allocated context.
+    func leave() {
+        registry.remove(self)
     }
 }
 

@@ -122,7 +122,7 @@ public final class ProxyServer: @unchecked Sendable {
         // The client's address as an `IPAddress` only where a rule needs it.
         let checksClient = !env.settings.allowClients.isEmpty
         let ip = checksClient || env.settings.maxConnectionsPerClient > 0 ? IPAddress(bytes: address.ipBytes) : nil
-        let slot = ConnectionSlot(client: ip, loopIndex: index)
+        let slot = ConnectionSlot(client: ip, loopIndex: index, registry: registry)
         if checksClient, !(ip.map { ip in env.settings.allowClients.contains { $0.contains(ip) } } ?? false) {
             reject(fd, address, env: env, loop: loop, status: 403, code: .clientNotAllowed, reason: "not_allowed",
                    message: "client \(address.ipString) is not in allow_clients")
@@ -144,11 +144,10 @@ public final class ProxyServer: @unchecked Sendable {
                    message: "too many connections from \(address.ipString) (limits.max_connections_per_client = \(env.settings.maxConnectionsPerClient))")
             return
         }
-        let registry = self.registry
         let session = ForwardSession(env: env, loop: loop, fd: fd, clientAddress: address, slot: slot,
                                      pool: pools[index], verdicts: verdictCaches[index],
-                                     environments: environments, environmentGeneration: generation) { [registry, slot] in
-            registry.remove(slot)
+                                     environments: environments, environmentGeneration: generation) { [slot] in
+            slot.leave()
         }
         slot.session = session
         let open = registry.count

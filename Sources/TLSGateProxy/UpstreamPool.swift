@@ -117,9 +117,8 @@ final class UpstreamPool: @unchecked Sendable {
         link.readable = false
         link.poolKey = key
         // Made once per connection, not per put (a closure context is an allocation).
-        let watch = link.idleWatch ?? { [unowned self, unowned link] in idleLinkReadable(link) }
-        link.idleWatch = watch
-        link.channel.setHandlers(readable: watch, writable: {})
+        if link.idleWatch == nil { link.idleWatch = { [unowned self, unowned link] in idleLinkReadable(link) } }
+        link.channel.setHandlers(readable: link.idleWatch!, writable: {})
         link.channel.wantWrites(false)
         link.channel.wantReads(true)
         startSweeper()
