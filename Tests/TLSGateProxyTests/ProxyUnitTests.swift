@@ -26,6 +26,27 @@ import Logging
         }
         #expect(seen == [1, 2, 3, 4, 5])
     }
+
+    @Test func appendsWhileSendingKeepTheirOrder() {
+        var queue = OutputQueue()
+        #expect(queue.isEmpty && queue.frontCount == 0)
+        queue.append([1, 2])
+        #expect(queue.hasSingleChunk && queue.frontCount == 2)
+        queue.consume(1)
+        queue.append([3])                    // queued behind the partly sent chunk
+        queue.append([4, 5])
+        #expect(!queue.hasSingleChunk && queue.frontCount == 1)
+        var seen: [UInt8] = []
+        while !queue.isEmpty {
+            seen.append(contentsOf: queue.withFront { ptr, count in Array(UnsafeRawBufferPointer(start: ptr, count: count)) })
+            queue.consume(queue.frontCount)
+            if seen.count == 2 { queue.append([6]) }   // appended after the earlier chunks drained
+        }
+        #expect(seen == [2, 3, 4, 5, 6])
+        queue.append([7])
+        queue.removeAll()
+        #expect(queue.isEmpty && queue.frontCount == 0)
+    }
 }
 
 @Suite struct LimitsBookkeepingTests {
