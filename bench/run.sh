@@ -339,6 +339,18 @@ for tool in "${TUN_TOOLS[@]}"; do
   check "$tool tunnel /1k" 1024 "$(tun_curl "$tool" /1k 2>&1)" && TUN_OK[$tool]=1
 done
 log "forward OK: ${!FWD_OK[*]}; tunnel OK: ${!TUN_OK[*]}"
+# Fair CPU shares: with autogroup scheduling (kernel.sched_autogroup_enabled=1) every session gets
+# its own CPU share, so a tool that daemonized into a session of its own would get as much CPU as
+# all the others together. Every tool here runs in the foreground, in this script's session.
+MY_SID=$(ps -o sid= -p $$ | tr -d ' ')
+OTHER_SID=""
+for pid in "${PIDS[@]}"; do
+  sid=$(ps -o sid= -p "$pid" 2>/dev/null | tr -d ' ')
+  [ -n "$sid" ] && [ "$sid" != "$MY_SID" ] && OTHER_SID="$OTHER_SID $pid"
+done
+if [ -n "$OTHER_SID" ]; then SESSIONS="NOT one session (pids$OTHER_SID differ): CPU shares are unequal"
+else SESSIONS="all tools in the bench's session (one scheduling group)"; fi
+log "sessions: $SESSIONS"
 # The TLS each forward tool's upstream connection negotiated, as the origin saw it.
 for tool in "${!FWD_OK[@]}"; do fwd_curl "$tool" /probe -H "X-Probe: $tool" >/dev/null 2>&1; done
 UPSTREAM_TLS=$(sort -u "$T/origin/tls-probe.log" 2>/dev/null | awk '{printf "%s%s %s %s", sep, $1, $2, $3; sep="; "}')
@@ -496,6 +508,7 @@ mkdir -p "$HERE/out"
   echo "- mode: $([ "$QUICK" = 1 ] && echo quick || echo full), rounds: $ROUNDS, wrk -t$WRK_T -c$WRK_C -d${DUR}s, tunnel-rate $TUN_THREADS threads × ${TUN_DUR}s, bulk 100 MiB, loopback ${LOOP_MIB} MiB"
   echo "- tlsgate: $TG_VER${TG_BIN:+ ($TG_BIN)}"
   echo "- upstream TLS as the origin saw it (forward rows): ${UPSTREAM_TLS:-unknown}"
+  echo "- processes: ${SESSIONS:-unknown}"
   echo "- nginx: $(ver nginx -v); stunnel: $(stunnel4 -version 2>&1 | grep -m1 -o 'stunnel [0-9.]*')"
   echo "- haproxy: $(haproxy -v | head -n1 | cut -d' ' -f1-3); squid: $(squid -v | head -n1)"
   echo "- tinyproxy: $(tinyproxy -v 2>&1 | head -n1); wrk: $(wrk -v 2>&1 | head -n1 | cut -d' ' -f1-2)"
