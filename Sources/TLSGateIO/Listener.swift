@@ -13,6 +13,9 @@ public final class Listener: @unchecked Sendable {
     public let boundAddress: SocketAddress
     /// Accepted sockets get `TCP_NODELAY`.
     public let noDelay: Bool
+    /// Seconds the kernel holds a new connection that has sent nothing before handing it to
+    /// `accept` anyway (`TCP_DEFER_ACCEPT`); 0 = hand it over at once.
+    public let deferAcceptSeconds: Int32
     /// Whether accepted sockets inherit `TCP_NODELAY` from the listening socket (Linux does):
     /// 0 not known yet, 1 yes, 2 no. Checked on the first accepted socket; when they do, no
     /// `setsockopt` is needed per connection.
@@ -22,12 +25,21 @@ public final class Listener: @unchecked Sendable {
     private var openChannels: Int
 
     /// Binds and listens; does not accept until ``start(onAccept:onError:)``.
-    public init(address: SocketAddress, backlog: Int32 = 4096, loops: [EventLoop], noDelay: Bool = false) throws(IOError) {
+    ///
+    /// With `deferAcceptSeconds` > 0 (`TCP_DEFER_ACCEPT`), a connection reaches `accept` when its
+    /// first bytes arrive, so the first read after the accept finds them (no would-block read and
+    /// no extra wake-up per connection); one that stays silent is handed over after that many
+    /// seconds. For protocols where the client speaks first (HTTP).
+    public init(address: SocketAddress, backlog: Int32 = 4096, loops: [EventLoop], noDelay: Bool = false,
+                deferAcceptSeconds: Int32 = 0) throws(IOError) {
         precondition(!loops.isEmpty, "a listener needs at least one loop")
         let fd = try Posix.socket(domain: address.family)
         do {
             try Posix.setOption(fd, level: SOL_SOCKET, name: SO_REUSEADDR, value: 1)
             if noDelay { try Posix.setOption(fd, level: Int32(IPPROTO_TCP), name: TCP_NODELAY, value: 1) }
+            if deferAcceptSeconds > 0 {
+                try Posix.setOption(fd, level: Int32(IPPROTO_TCP), name: TCP_DEFER_ACCEPT, value: deferAcceptSeconds)
+            }
             try Posix.bind(fd, address)
             try Posix.listen(fd, backlog: backlog)
             boundAddress = try Posix.localAddress(fd)
@@ -37,6 +49,7 @@ public final class Listener: @unchecked Sendable {
         }
         self.fd = fd
         self.noDelay = noDelay
+        self.deferAcceptSeconds = deferAcceptSeconds
         self.channels = loops.map { SocketChannel(fd: fd, loop: $0, ownsDescriptor: false, exclusive: loops.count > 1) }
         self.openChannels = channels.count
     }

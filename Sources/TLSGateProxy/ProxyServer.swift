@@ -30,6 +30,8 @@ public final class ProxyServer: @unchecked Sendable {
     /// Most connections open since the heap was last trimmed.
     private let peakSinceTrim = Atomic<Int>(0)
     private var housekeeping: DispatchSourceTimer?
+    /// `TCP_DEFER_ACCEPT` on the listening socket: a silent connection is accepted after this long.
+    static let deferAcceptSeconds: Int32 = 1
 
     /// The address actually listened on (resolves port 0).
     public var boundAddress: SocketAddress { listener.boundAddress }
@@ -47,7 +49,10 @@ public final class ProxyServer: @unchecked Sendable {
         self.pools = loops.map { UpstreamPool(loop: $0, metrics: environment.metrics) }
         self.verdictCaches = loops.map { _ in HostVerdictCache() }
         self.registry = ConnectionRegistry(loops: loops)
-        self.listener = try Listener(address: address, loops: loops, noDelay: true)
+        // Clients speak first (a request head or CONNECT): the kernel hands a connection over once
+        // its first bytes are in, so accepting it and reading the head is one wake-up, and a
+        // client that stays silent costs no session for its first second.
+        self.listener = try Listener(address: address, loops: loops, noDelay: true, deferAcceptSeconds: Self.deferAcceptSeconds)
     }
 
     /// Starts accepting connections.

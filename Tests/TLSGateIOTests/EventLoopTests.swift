@@ -185,6 +185,38 @@ struct EventLoopTests {
         }
     }
 
+    /// With TCP_DEFER_ACCEPT a connection is accepted once its first bytes are in (they are
+    /// readable at once); a silent one only after the defer time.
+    @Test func aDeferringListenerAcceptsOnFirstBytesAndSilentClientsLater() throws {
+        let loop = try EventLoop(name: "test.defer")
+        defer { loop.stop() }
+        let listener = try Listener(address: SocketAddress(ip: "127.0.0.1", port: 0)!, loops: [loop], deferAcceptSeconds: 1)
+        #expect(((try? Posix.getOption(listener.fd, level: Int32(IPPROTO_TCP), name: TCP_DEFER_ACCEPT)) ?? 0) > 0)
+        let firstReads = Shared<[Int]>([])
+        listener.start(onAccept: { fd, _, _ in
+            var byte: UInt8 = 0
+            let n = recv(fd, &byte, 1, Int32(MSG_DONTWAIT))
+            firstReads.with { $0.append(n) }
+            Posix.close(fd)
+        }, onError: { _ in })
+        let silent = try Posix.socket(domain: AF_INET)
+        _ = try Posix.connect(silent, listener.boundAddress)
+        let talker = try Posix.socket(domain: AF_INET)
+        _ = try Posix.connect(talker, listener.boundAddress)
+        #expect(eventually { Posix.socketError(talker) == 0 })
+        var g = UInt8(ascii: "G")
+        #expect(eventually { ((try? Posix.send(talker, &g, 1)) ?? .wouldBlock) == .processed(1) })
+        #expect(eventually(2) { firstReads.get.count == 1 }, "the client that sent a byte was not accepted")
+        #expect(firstReads.get.first == 1, "its byte was not readable right after the accept: \(firstReads.get)")
+        // The silent client is handed over after the defer time (~1 s), not before it.
+        usleep(300_000)
+        #expect(firstReads.get.count == 1, "a silent client was accepted before the defer time")
+        #expect(eventually(10) { firstReads.get.count == 2 }, "a silent client was never accepted")
+        Posix.close(silent)
+        Posix.close(talker)
+        listener.stop()
+    }
+
     @Test func aListenerSharedByTwoLoopsServesEveryConnectionOnTheLoopThatAcceptedIt() throws {
         let loops = [try EventLoop(name: "test.a"), try EventLoop(name: "test.b")]
         defer { loops.forEach { $0.stop() } }
