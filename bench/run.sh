@@ -472,6 +472,20 @@ runs_tool() { # tool -> 0 if it is measured in this run at all
     *) return 0 ;;
   esac
 }
+# Warm-up, not recorded: one short keep-alive run per forward tool, so that no tool's first
+# measured round pays for its cold start (empty upstream pools, first-touch memory) and the
+# tool measured first in round 1 is not singled out.
+for tool in "${FWD_TOOLS[@]}"; do
+  runs_tool "$tool" && [ -n "${FWD_OK[$tool]:-}" ] || continue
+  case $tool in
+    direct) url="https://127.0.0.1:$P_NGX/"; lua=$T/org_1k_0.lua ;;
+    *) url="http://127.0.0.1:${FWD_PORT[$tool]}/"
+       if [ -n "${ABSFORM[$tool]:-}" ]; then lua=$T/abs_1k_0.lua; else lua=$T/org_1k_0.lua; fi ;;
+  esac
+  timeout 20 wrk -t$WRK_T -c$WRK_C -d2s -s "$lua" "$url" >/dev/null 2>&1
+done
+[ -n "${FWD_OK[tlsgate]:-}" ] && : > "$T/audit.jsonl"
+log "warm-up done"
 for (( r = 0; r < ROUNDS; r++ )); do
   log "round $(( r + 1 ))/$ROUNDS"
   for tool in $(rotate $r "${FWD_TOOLS[@]}"); do
