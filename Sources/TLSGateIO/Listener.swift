@@ -13,9 +13,6 @@ public final class Listener: @unchecked Sendable {
     public let boundAddress: SocketAddress
     /// Accepted sockets get `TCP_NODELAY`.
     public let noDelay: Bool
-    /// Seconds the kernel holds a new connection that has sent nothing before handing it to
-    /// `accept` anyway (`TCP_DEFER_ACCEPT`); 0 = hand it over at once.
-    public let deferAcceptSeconds: Int32
     /// Whether accepted sockets inherit `TCP_NODELAY` from the listening socket (Linux does):
     /// 0 not known yet, 1 yes, 2 no. Checked on the first accepted socket; when they do, no
     /// `setsockopt` is needed per connection.
@@ -49,7 +46,6 @@ public final class Listener: @unchecked Sendable {
         }
         self.fd = fd
         self.noDelay = noDelay
-        self.deferAcceptSeconds = deferAcceptSeconds
         self.channels = loops.map { SocketChannel(fd: fd, loop: $0, ownsDescriptor: false, exclusive: loops.count > 1) }
         self.openChannels = channels.count
     }
@@ -92,7 +88,6 @@ public final class Listener: @unchecked Sendable {
         }
     }
 
-    /// Stops watching the listening socket on one loop for `seconds`, then resumes.
     /// Gives an accepted socket `TCP_NODELAY` (small responses must not wait for ACKs), with a
     /// system call only when it was not inherited from the listening socket.
     private func ensureNoDelay(_ client: Int32) {
@@ -110,6 +105,7 @@ public final class Listener: @unchecked Sendable {
         try? Posix.setOption(client, level: tcp, name: TCP_NODELAY, value: 1)
     }
 
+    /// Stops watching the listening socket on one loop for `seconds`, then resumes.
     private func pause(_ channel: SocketChannel, for seconds: Double) {
         channel.wantReads(false)
         channel.loop.schedule(after: seconds) {

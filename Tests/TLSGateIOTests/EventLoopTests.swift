@@ -3,6 +3,13 @@ import Glibc
 import Testing
 @testable import TLSGateIO
 
+/// A non-blocking TCP client socket connecting to `address` (loopback: it completes at once).
+private func connectClient(to address: SocketAddress) throws -> Int32 {
+    let fd = try Posix.socket(domain: AF_INET)
+    _ = try Posix.connect(fd, address)
+    return fd
+}
+
 /// Waits (bounded) until `condition` holds; returns whether it did.
 private func eventually(_ seconds: Double = 5, _ condition: () -> Bool) -> Bool {
     let end = EventLoop.now() + UInt64(seconds * 1e9)
@@ -172,12 +179,7 @@ struct EventLoopTests {
                 flags.with { $0.append(flag) }
                 Posix.close(fd)
             }, onError: { _ in })
-            var clients: [Int32] = []
-            for _ in 0..<6 {
-                let fd = try Posix.socket(domain: AF_INET)
-                _ = try Posix.connect(fd, listener.boundAddress)
-                clients.append(fd)
-            }
+            let clients = try (0..<6).map { _ in try connectClient(to: listener.boundAddress) }
             #expect(eventually { flags.get.count == 6 })
             #expect(flags.get.allSatisfy { noDelay ? $0 != 0 : $0 == 0 }, "noDelay \(noDelay): \(flags.get)")
             clients.forEach(Posix.close)
@@ -199,10 +201,8 @@ struct EventLoopTests {
             firstReads.with { $0.append(n) }
             Posix.close(fd)
         }, onError: { _ in })
-        let silent = try Posix.socket(domain: AF_INET)
-        _ = try Posix.connect(silent, listener.boundAddress)
-        let talker = try Posix.socket(domain: AF_INET)
-        _ = try Posix.connect(talker, listener.boundAddress)
+        let silent = try connectClient(to: listener.boundAddress)
+        let talker = try connectClient(to: listener.boundAddress)
         #expect(eventually { Posix.socketError(talker) == 0 })
         var g = UInt8(ascii: "G")
         #expect(eventually { ((try? Posix.send(talker, &g, 1)) ?? .wouldBlock) == .processed(1) })
@@ -228,12 +228,7 @@ struct EventLoopTests {
             accepted.with { $0 += 1 }
             Posix.close(fd)
         }, onError: { _ in })
-        var clients: [Int32] = []
-        for _ in 0..<40 {
-            let fd = try Posix.socket(domain: AF_INET)
-            _ = try Posix.connect(fd, listener.boundAddress)
-            clients.append(fd)
-        }
+        let clients = try (0..<40).map { _ in try connectClient(to: listener.boundAddress) }
         #expect(eventually { accepted.get == 40 })
         #expect(wrongLoop.get == 0)
         clients.forEach(Posix.close)
