@@ -83,11 +83,25 @@ def fmt(value, unit):
     return f"{value:.0f}"
 
 
+def per_round(tg_values, peer_values):
+    """tlsgate / peer for each round both have a number, in round order, e.g. "1.04 0.97 0.99"."""
+    ratios = []
+    for a, b in zip(tg_values, peer_values):
+        try:
+            x, y = float(a), float(b)
+        except ValueError:
+            ratios.append("–")
+            continue
+        ratios.append(f"{x / y:.2f}" if y > 0 else "–")
+    return " ".join(ratios) if len(ratios) > 1 else ""
+
+
 def main():
     data = load(sys.argv[1])
     present = [t for t in TOOLS if any(k[1] == t for k in data)]
-    head = ["row", "unit"] + [HEADERS[t] for t in present] + ["tlsgate / best peer", "key ratios"]
-    out = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] * 2 + ["--:"] * len(present) + ["--:", "---"]) + "|"]
+    head = ["row", "unit"] + [HEADERS[t] for t in present] + ["tlsgate / best peer", "per round", "key ratios"]
+    out = ["| " + " | ".join(head) + " |",
+           "|" + "|".join(["---"] * 2 + ["--:"] * len(present) + ["--:", "--:", "---"]) + "|"]
     notes = False
     for metric, label, unit, higher, keys in ROWS:
         if not any(k[0] == metric for k in data):
@@ -110,23 +124,26 @@ def main():
                     text += f" ({tg / med:.2f})"
             cells.append(text)
         best = ""
+        rounds = ""
         if tg is not None and peers:
             pick = max if higher else min
             name = pick(peers, key=peers.get)
             if peers[name] > 0:
                 best = f"{tg / peers[name]:.2f} (vs {HEADERS[name]})"
+                rounds = per_round(data.get((metric, "tlsgate"), []), data.get((metric, name), []))
         key_txt = []
         for k in keys:
             if tg is not None and k in peers and peers[k] > 0:
                 key_txt.append(f"vs {HEADERS[k]}: {tg / peers[k]:.2f}")
         better = "↑" if higher else "↓"
-        out.append("| " + " | ".join([label, f"{unit} {better}"] + cells + [best, "; ".join(key_txt)]) + " |")
+        out.append("| " + " | ".join([label, f"{unit} {better}"] + cells + [best, rounds, "; ".join(key_txt)]) + " |")
     print("\n".join(out))
     print()
     print("Cells: median over rounds; peer cells show `value (tlsgate/peer)`. ↑ = higher is better "
           "(ratio > 1 favours tlsgate), ↓ = lower is better (ratio < 1 favours tlsgate). "
           "n/a = the peer cannot do this row (see bench/README.md); err = the tool failed; "
-          "– = not part of this row.")
+          "– = not part of this row. Per round: tlsgate / that same peer in each round, in run order "
+          "(the spread shows how much of a ratio is run-to-run noise).")
     if notes:
         print("† some rounds of this cell failed; the median is over the successful rounds.")
 

@@ -40,6 +40,8 @@ public final class EventLoop: @unchecked Sendable {
     private var timers = TimerHeap()
     /// Heap entries that will never fire (their timer was re-scheduled or cancelled).
     private var abandonedTimerEntries = 0
+    /// The loop's clock (see ``time``).
+    private var wakeTime = EventLoop.now()
 
     /// `op` values of `tg_epoll_ctl` (the shim maps them to EPOLL_CTL_*).
     private enum EpollOp {
@@ -127,7 +129,7 @@ public final class EventLoop: @unchecked Sendable {
     @discardableResult
     public func schedule(after seconds: Double, _ task: @escaping () -> Void) -> LoopTimer {
         let timer = LoopTimer(loop: self, handler: task)
-        timer.schedule(at: EventLoop.now() &+ UInt64(max(0, seconds) * 1e9))
+        timer.schedule(after: seconds)
         return timer
     }
 
@@ -151,6 +153,13 @@ public final class EventLoop: @unchecked Sendable {
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
     }
+
+    /// The loop's clock: ``now()`` as read when the thread last woke up from `epoll_wait`
+    /// (loop thread only). Deadlines and progress stamps use it, so a busy loop reads the clock
+    /// once per wake-up rather than several times per request; it lags the real time by the work
+    /// done since the wake-up (microseconds to a few milliseconds under load), which moves
+    /// second-long deadlines that much earlier. Durations that are reported use ``now()``.
+    public var time: UInt64 { wakeTime }
 
     // MARK: - Registration (loop thread)
 
@@ -212,6 +221,7 @@ public final class EventLoop: @unchecked Sendable {
         var tokens = [UInt64](repeating: 0, count: Int(capacity))
         while true {
             let n = tg_epoll_wait(epfd, &events, &tokens, capacity, waitTimeout())
+            wakeTime = EventLoop.now()
             if n < 0 {
                 if errno == EINTR { continue }
                 usleep(1000)   // EBADF/EINVAL cannot happen with our own fd; do not spin if they do
@@ -256,7 +266,7 @@ public final class EventLoop: @unchecked Sendable {
 
     private func runTimers() {
         guard timers.peekDeadline() != nil else { return }
-        let now = EventLoop.now()
+        let now = wakeTime   // a timer fires at most the length of this batch late
         // Bounded: timers scheduled by these handlers for "now" wait for the next round.
         var fired = 0
         while fired < 1024, let deadline = timers.peekDeadline(), deadline <= now {

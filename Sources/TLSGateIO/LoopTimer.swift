@@ -34,9 +34,9 @@ open class LoopTimer {
         loop.add(self, at: deadline)
     }
 
-    /// Fires `seconds` from now.
+    /// Fires `seconds` from now (the loop's ``EventLoop/time``).
     public final func schedule(after seconds: Double) {
-        schedule(at: EventLoop.now() &+ UInt64(max(0, seconds) * 1e9))
+        schedule(at: loop.time &+ UInt64(max(0, seconds) * 1e9))
     }
 
     /// Not armed any more (may be armed again).

@@ -30,7 +30,7 @@ extension ForwardSession {
         }
         progress = flushClient() || progress
         guard phase == .exchanging else { return true }
-        if progress { lastProgressNanos = monotonicNanos() }
+        if progress { lastProgressNanos = loop.time }
         if let ex = exchange, ex.requestComplete, ex.responseComplete, ex.responseForwardable == 0, clientPending.isEmpty, upPending.isEmpty {
             finishExchange()
             return true
@@ -284,7 +284,7 @@ extension ForwardSession {
         phase = .readingHead
         headDeadlineArmed = !clientIn.isEmpty
         clientIn.releaseIfEmpty()   // an idle keep-alive connection holds no buffer memory
-        idleSinceNanos = monotonicNanos()
+        idleSinceNanos = loop.time
         if !clientIn.isEmpty {
             timer.arm(after: env.settings.requestHeadTimeout)
         } else {

@@ -24,10 +24,10 @@ final class SessionTimer: LoopTimer {
         owner = handler
     }
 
-    /// The deadline is now `seconds` from now (replacing any earlier one).
+    /// The deadline is now `seconds` from now, by the loop's clock (replacing any earlier one).
     func arm(after seconds: Double) {
         guard !cancelled else { return }
-        phaseDeadline = monotonicNanos() &+ UInt64(max(0, seconds) * 1e9)
+        phaseDeadline = loop.time &+ UInt64(max(0, seconds) * 1e9)
         if phaseDeadline < deadline { schedule(at: phaseDeadline) }
     }
 

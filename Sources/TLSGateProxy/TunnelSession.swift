@@ -212,7 +212,7 @@ final class TunnelSession: DrainableSession, @unchecked Sendable {
                 return
             }
             if phase == .closed { return }
-            if progress { lastProgressNanos = monotonicNanos() }
+            if progress { lastProgressNanos = loop.time }
         }
         updateInterest()
     }

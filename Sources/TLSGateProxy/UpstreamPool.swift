@@ -111,7 +111,7 @@ final class UpstreamPool: @unchecked Sendable {
             metrics?.poolClosed(.full)
             return false
         }
-        bucket.entries.append(Idle(link: link, since: monotonicNanos()))
+        bucket.entries.append(Idle(link: link, since: loop.time))
         holdingBuffers += 1
         metrics?.poolIdleChanged(by: 1)
         link.readable = false
