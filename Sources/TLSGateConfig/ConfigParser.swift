@@ -9,7 +9,8 @@ struct ConfigParser {
     var fileReadable: (String) -> String? = FileAccess.readProblem
 
     static let topKeys = ["listen", "log_level", "tls", "upstream", "policy", "timeouts", "limits", "audit",
-                          "admin", "shutdown_grace", "allow_clients", "proxy_auth", "aws", "event_loops"]
+                          "admin", "shutdown_grace", "allow_clients", "proxy_auth", "aws", "event_loops",
+                          "tunnel_relay"]
     static let tlsKeys = ["min_version", "ca_bundle"]
     static let upstreamKeys = ["resolve", "connect_timeout", "handshake_timeout"]
     static let policyKeys = ["mode", "allow_hosts", "connect_ports", "deny_private_addresses", "fips"]
@@ -63,6 +64,8 @@ struct ConfigParser {
                 config.shutdownGrace = try duration(value, "shutdown_grace")
             case "event_loops":
                 config.eventLoops = try eventLoops(value)
+            case "tunnel_relay":
+                config.tunnelRelay = try choice(value, "tunnel_relay", TunnelRelay.allCases.map(\.rawValue)) { TunnelRelay(rawValue: $0) }
             case "allow_clients":
                 var blocks: [CIDR] = []
                 for (index, item) in try list(value, "allow_clients", of: "CIDR blocks").enumerated() {

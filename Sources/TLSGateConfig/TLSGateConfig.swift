@@ -34,6 +34,8 @@ public struct TLSGateConfig: Sendable, Equatable {
     public var eventLoops: Int?
     /// What `event_loops` accepts besides `auto`.
     public static let eventLoopsRange = 1...256
+    /// `tunnel_relay`: how tunnels move bytes after the hellos (`copy` or `splice`).
+    public var tunnelRelay: TunnelRelay
 
     public init(listen: ListenAddress = ListenAddress(host: "127.0.0.1", port: 8080),
                 logLevel: LogLevel = .info,
@@ -48,8 +50,10 @@ public struct TLSGateConfig: Sendable, Equatable {
                 allowClients: [CIDR] = [],
                 proxyAuth: ProxyAuthSettings? = nil,
                 aws: AWSSettings = AWSSettings(),
-                eventLoops: Int? = nil) {
+                eventLoops: Int? = nil,
+                tunnelRelay: TunnelRelay = .copy) {
         self.eventLoops = eventLoops
+        self.tunnelRelay = tunnelRelay
         self.admin = admin
         self.shutdownGrace = shutdownGrace
         self.allowClients = allowClients
@@ -82,6 +86,14 @@ public struct TLSGateConfig: Sendable, Equatable {
         }
         return copy
     }
+}
+
+/// `tunnel_relay` values.
+public enum TunnelRelay: String, Sendable, Hashable, CaseIterable {
+    /// read(2) into a buffer and send(2): the best single-stream throughput measured.
+    case copy
+    /// splice(2) through a pipe: no copy through user space, less relay CPU per byte.
+    case splice
 }
 
 /// `log_level` values; the raw values are swift-log's `Logger.Level` raw values.

@@ -31,13 +31,16 @@ public struct ProxySettings: Sendable {
     public var maxUpstreamPerHost: Int
     /// Client address blocks allowed (empty = any client that reaches the listener).
     public var allowClients: [CIDR]
+    /// How tunnels move bytes after the hellos.
+    public var tunnelRelay: TunnelRelayMode
 
     public init(policy: EgressPolicy = .default, overrides: ResolveOverrides = ResolveOverrides(),
                 minimumTLS: TLSProtocolVersion = .tls12, connectTimeout: Double = 10, handshakeTimeout: Double = 10,
                 requestHeadTimeout: Double = 30, idleTimeout: Double = 60, clientHelloTimeout: Double = 10,
                 tunnelIdleTimeout: Double = 300, maxRequestHeadBytes: Int = 65536,
                 maxConnections: Int = 16384, maxConnectionsPerClient: Int = 0, maxUpstreamPerHost: Int = 1024,
-                allowClients: [CIDR] = []) {
+                allowClients: [CIDR] = [], tunnelRelay: TunnelRelayMode = .copy) {
+        self.tunnelRelay = tunnelRelay
         self.maxConnections = maxConnections
         self.maxConnectionsPerClient = maxConnectionsPerClient
         self.maxUpstreamPerHost = maxUpstreamPerHost

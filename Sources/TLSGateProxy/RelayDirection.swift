@@ -1,57 +1,72 @@
 import Glibc
 import TLSGateIO
 
+/// How a tunnel moves opaque bytes once the hellos are inspected (`tunnel_relay` in the config).
+public enum TunnelRelayMode: String, Sendable, CaseIterable {
+    /// `read(2)` into a 64 KiB buffer, `send(2)` out: one more copy than splice, but the best
+    /// single-stream throughput on the hardware we measured (`bench/RESULTS.md`, row 5).
+    case copy
+    /// socket → pipe → socket with `splice(2)`: no copy through user space, less relay CPU per
+    /// byte; a direction falls back to copying when no pipe can be had.
+    case splice
+}
+
 /// One direction of an opaque tunnel relay (client → upstream or upstream → client).
 ///
 /// Bytes buffered during handshake inspection go first (``pending``); after that, bytes move
-/// socket → pipe → socket with `splice(2)` (no user-space copy), or through a buffer when no pipe
-/// can be had. End of stream is passed on as a half-close (`shutdown(SHUT_WR)`).
+/// through a buffer (``TunnelRelayMode/copy``) or a pipe (``TunnelRelayMode/splice``). Neither is
+/// held while the source has nothing to read, so an idle tunnel holds no buffer memory and no pipe.
+/// End of stream is passed on as a half-close (`shutdown(SHUT_WR)`).
 final class RelayDirection {
-    /// Bytes to send before anything else (the inspected hello, or the copy fallback's buffer).
+    /// Bytes to send before anything else (the inspected hello).
     var pending: IOBuffer?
+    private let mode: TunnelRelayMode
     private var pipe: SplicePipe?
-    private let pool: SplicePipePool
+    private let pipes: SplicePipePool
+    /// The copy buffer; its memory comes from the loop's pool when bytes flow and goes back when
+    /// it is empty and the source has nothing more.
+    private let buffer: IOBuffer
     var sourceEOF = false
-    /// No pipe could be had: copy through ``pending`` instead.
-    private var copyMode = false
     /// End of stream has been passed on to the destination.
     private(set) var finished = false
     /// Bytes the relay read from its source (bytes buffered before the relay started are counted by the session).
     private(set) var bytes: UInt64 = 0
 
+    /// Largest splice asked for at once (the pipe's capacity bounds it further).
     static let spliceChunk = 1 << 20
+    /// Copy buffer size: the largest read and send.
+    static let copyBytes = 64 * 1024
 
-    init(pool: SplicePipePool) {
-        self.pool = pool
+    init(mode: TunnelRelayMode, pipes: SplicePipePool, buffers: BufferPool) {
+        self.mode = mode
+        self.pipes = pipes
+        self.buffer = IOBuffer(capacity: Self.copyBytes, pool: buffers)
     }
 
-    var hasBufferedData: Bool { !(pending?.isEmpty ?? true) || (pipe?.buffered ?? 0) > 0 }
+    var hasBufferedData: Bool { !(pending?.isEmpty ?? true) || (pipe?.buffered ?? 0) > 0 || !buffer.isEmpty }
 
     /// Waiting for the source to become readable.
     func waitsForSource(readable: Bool) -> Bool { !finished && !sourceEOF && !hasBufferedData && !readable }
     /// Waiting for the destination to become writable.
     func waitsForDestination(writable: Bool) -> Bool { !finished && hasBufferedData && !writable }
 
-    /// Moves what it can. Throws on socket errors (the tunnel then closes).
+    /// Moves what it can (at most 32 reads or writes). Throws on socket errors (the tunnel then closes).
     func step(source: Int32, destination: Int32, sourceReadable: inout Bool, destinationWritable: inout Bool) throws(IOError) -> Bool {
         var progress = false
         for _ in 0..<32 {
             if finished { return progress }
-            // 1. Bytes buffered in user space.
-            if let buffer = pending {
-                if buffer.isEmpty {
-                    if !copyMode { pending = nil }
-                } else {
+            // 1. Bytes buffered in user space: the inspected hello, then the copy buffer.
+            if let hello = pending, hello.isEmpty { pending = nil }
+            if let out = pending ?? (buffer.isEmpty ? nil : buffer) {
                 guard destinationWritable else { return progress }
-                switch try Posix.send(destination, UnsafeRawPointer(buffer.readPointer), buffer.readableCount) {
+                switch try Posix.send(destination, UnsafeRawPointer(out.readPointer), out.readableCount) {
                 case .processed(let n):
-                    buffer.didRead(n)
+                    out.didRead(n)
                     progress = true
                     continue
                 case .wouldBlock:
                     destinationWritable = false
                     return progress
-                }
                 }
             }
             // 2. Bytes sitting in the pipe.
@@ -71,53 +86,42 @@ final class RelayDirection {
             if sourceEOF {
                 Posix.shutdownWrite(destination)
                 finished = true
-                releasePipe()
+                releaseResources()
                 return true
             }
-            // 4. Read more from the source.
+            // 4. Read more from the source (everything buffered has gone out).
             guard sourceReadable else { return progress }
-            if pipe == nil && !copyMode {
-                pipe = pool.take()
-                if pipe == nil { copyMode = true }
-            }
+            if mode == .splice && pipe == nil { pipe = pipes.take() }   // nil: copy this time
+            let result: IOResult<Int>
             if let pipe {
-                switch try Posix.splice(from: source, to: pipe.writeEnd, count: Self.spliceChunk) {
-                case .processed(0):
-                    sourceEOF = true
-                case .processed(let n):
-                    pipe.buffered += n
-                    bytes += UInt64(n)
-                case .wouldBlock:
-                    // The pipe is empty here, so would-block means the socket has nothing.
-                    sourceReadable = false
-                    releasePipe()
-                    return progress
-                }
-                progress = true
+                result = try Posix.splice(from: source, to: pipe.writeEnd, count: Self.spliceChunk)
+                if case .processed(let n) = result { pipe.buffered += n }
             } else {
-                let buffer = pending ?? IOBuffer(capacity: 64 * 1024)
-                pending = buffer
-                switch try Posix.read(source, buffer.writePointer, buffer.writableCount) {
-                case .processed(0):
-                    sourceEOF = true
-                case .processed(let n):
-                    buffer.didWrite(n)
-                    bytes += UInt64(n)
-                case .wouldBlock:
-                    sourceReadable = false
-                    return progress
-                }
-                progress = true
+                result = try Posix.read(source, buffer.writePointer, buffer.writableCount)
+                if case .processed(let n) = result { buffer.didWrite(n) }
             }
+            switch result {
+            case .processed(0):
+                sourceEOF = true
+            case .processed(let n):
+                bytes += UInt64(n)
+            case .wouldBlock:
+                // Nothing is buffered here, so would-block means the socket has nothing.
+                sourceReadable = false
+                releaseResources()
+                return progress
+            }
+            progress = true
         }
         return progress
     }
 
-    /// Returns the (empty) pipe to the pool; an idle direction holds no pipe descriptors.
-    func releasePipe() {
+    /// Gives back the (empty) pipe and copy-buffer memory: an idle direction holds neither.
+    func releaseResources() {
+        buffer.releaseIfEmpty()
         if let pipe {
             self.pipe = nil
-            pool.give(pipe)
+            pipes.give(pipe)
         }
     }
 }

@@ -60,8 +60,8 @@ final class TunnelSession: DrainableSession, @unchecked Sendable {
         self.clientAddress = clientAddress
         self.onClose = onClose
         self.clientBuffer = leftover
-        self.toUpstream = RelayDirection(pool: Self.pipes)
-        self.toClient = RelayDirection(pool: Self.pipes)
+        self.toUpstream = RelayDirection(mode: env.settings.tunnelRelay, pipes: Self.pipes, buffers: loop.buffers)
+        self.toClient = RelayDirection(mode: env.settings.tunnelRelay, pipes: Self.pipes, buffers: loop.buffers)
         self.record = TunnelRecord(startedNanos: monotonicNanos())
     }
 
@@ -355,8 +355,8 @@ final class TunnelSession: DrainableSession, @unchecked Sendable {
         if let reason, record.reason == nil { record.reason = reason }
         connector?.cancel()
         connector = nil
-        toUpstream.releasePipe()
-        toClient.releasePipe()
+        toUpstream.releaseResources()
+        toClient.releaseResources()
         upstream?.close()
         client.close()
         timer?.cancel()

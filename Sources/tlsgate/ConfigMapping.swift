@@ -54,7 +54,8 @@ enum ConfigMapping {
             maxConnections: min(config.limits.maxConnections, descriptorBudget),
             maxConnectionsPerClient: config.limits.maxConnectionsPerClient,
             maxUpstreamPerHost: config.limits.maxUpstreamPerHost,
-            allowClients: config.allowClients
+            allowClients: config.allowClients,
+            tunnelRelay: config.tunnelRelay == .splice ? .splice : .copy
         )
     }
 }

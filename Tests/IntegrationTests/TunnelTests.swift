@@ -68,8 +68,10 @@ struct TunnelTests {
         }
     }
 
-    @Test(arguments: ["1.2", "1.3"]) func curlThroughTunnelBytesExact(_ tls: String) throws {
-        let fx = try Self.fixture("tun-bytes")
+    /// A 1 MiB download, byte-exact, with each relay (`tunnel_relay`), over TLS 1.2 and 1.3.
+    @Test(arguments: ["1.2", "1.3"], ["copy", "splice"])
+    func curlThroughTunnelBytesExact(_ tls: String, _ relay: String) throws {
+        let fx = try Self.fixture("tun-bytes") { $0.tunnelRelay = relay }
         defer { fx.cleanup() }
         let size = (1 << 20) + 7
         let out = fx.dir.file("down.bin")
@@ -79,6 +81,14 @@ struct TunnelTests {
                              timeout: 70)
         #expect(r.status == 0 && Curl.status(r) == 200, "curl: \(r.stderrText)\n\(fx.gate.diagnostics)")
         #expect(FileManager.default.contents(atPath: out) == Pattern.bytes(size), "tunnel bytes differ")
+        // And the other direction: an upload echoed back.
+        let input = try fx.dir.write("up.bin", Pattern.bytes(size))
+        let echoed = fx.dir.file("echo.bin")
+        let up = try Curl.run(["-x", fx.gate.proxyURL, "--cacert", fx.certs.ca.cert, "--max-time", "60",
+                               "--data-binary", "@\(input)", "-H", "Expect:", "-H", "Content-Type: application/octet-stream",
+                               "-o", echoed, "-w", "%{http_code}", "https://\(Names.a)/echo"] + versionArgs, timeout: 70)
+        #expect(up.status == 0 && Curl.status(up) == 200, "curl upload: \(up.stderrText)\n\(fx.gate.diagnostics)")
+        #expect(FileManager.default.contents(atPath: echoed) == Pattern.bytes(size), "tunnel upload echo differs")
         let rec = Self.tunnelRecord(fx.gate, host: Names.a)
         #expect(rec?.string("tls_version") == "TLSv1.\(tls.last!)", "\(String(describing: rec))")
         #expect(rec?.decision == "allow", "TLS \(tls) must pass (a 1.3 server signals DOWNGRD for a 1.2-max client; that is no downgrade): \(String(describing: rec))")

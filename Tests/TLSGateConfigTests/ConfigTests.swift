@@ -366,3 +366,17 @@ private func failure(_ yaml: String, sourceLocation: SourceLocation = #_sourceLo
         }
     }
 }
+
+@Suite struct TunnelRelayTests {
+    @Test func copyByDefaultOrSplice() throws {
+        #expect(TLSGateConfig.default.tunnelRelay == .copy)
+        #expect(try parse("tunnel_relay: copy").tunnelRelay == .copy)
+        #expect(try parse("tunnel_relay: splice").tunnelRelay == .splice)
+    }
+
+    @Test func badValueNamesTheChoices() {
+        let error = failure("tunnel_relay: zerocopy")
+        #expect(error?.description.contains("tunnel_relay: expected \"copy\" or \"splice\", got \"zerocopy\"") == true,
+                "\(String(describing: error))")
+    }
+}

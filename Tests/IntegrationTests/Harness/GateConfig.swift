@@ -22,6 +22,8 @@ struct GateConfig {
     var listen: String = "127.0.0.1:0"
     var shutdownGrace: String? = nil
     var eventLoops: String? = nil
+    /// `tunnel_relay`: "copy" or "splice".
+    var tunnelRelay: String? = nil
     /// `admin:` listen address (e.g. "127.0.0.1:0"); nil: not written (off).
     var admin: String? = nil
     var allowClients: [String]? = nil
@@ -81,6 +83,7 @@ struct GateConfig {
         }
         if let shutdownGrace { y += "shutdown_grace: \(shutdownGrace)\n" }
         if let eventLoops { y += "event_loops: \(eventLoops)\n" }
+        if let tunnelRelay { y += "tunnel_relay: \(tunnelRelay)\n" }
         if let admin { y += "admin: \(admin)\n" }
         if let allowClients {
             y += "allow_clients: [\(allowClients.map(Self.quote).joined(separator: ", "))]\n"
