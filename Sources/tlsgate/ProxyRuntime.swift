@@ -145,6 +145,7 @@ final class ProxyRuntime: @unchecked Sendable {
         server.start()
         logger.info("listening on \(server.boundAddress)", metadata: [
             "event_loops": "\(server.eventLoopCount)",
+            "tunnel_relay": "\(config.tunnelRelay.rawValue)",
             "tls.min_version": "\(config.tls.minVersion.rawValue)",
             "openssl": "\(TLSContext.libraryVersion)",
             "policy.mode": "\(config.policy.mode.rawValue)",

@@ -72,6 +72,7 @@ struct TunnelTests {
     @Test(arguments: ["1.2", "1.3"], ["copy", "splice"])
     func curlThroughTunnelBytesExact(_ tls: String, _ relay: String) throws {
         let fx = try Self.fixture("tun-bytes") { $0.tunnelRelay = relay }
+        #expect(fx.gate.stderrText.contains("tunnel_relay=\(relay)"), "startup line: \(fx.gate.stderrText.suffix(2000))")
         defer { fx.cleanup() }
         let size = (1 << 20) + 7
         let out = fx.dir.file("down.bin")
