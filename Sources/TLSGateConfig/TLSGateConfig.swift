@@ -88,11 +88,12 @@ public struct TLSGateConfig: Sendable, Equatable {
     }
 }
 
-/// `tunnel_relay` values.
+/// `tunnel_relay` values: how a tunnel moves opaque bytes once the hellos are inspected.
 public enum TunnelRelay: String, Sendable, Hashable, CaseIterable {
-    /// read(2) into a buffer and send(2): the best single-stream throughput measured.
+    /// `read(2)` into a 64 KiB buffer, `send(2)` out: one more copy than splice, but the best
+    /// single-stream throughput measured (`bench/RESULTS.md`, row 5).
     case copy
-    /// splice(2) through a pipe: no copy through user space, less relay CPU per byte.
+    /// socket → pipe → socket with `splice(2)`: no copy through user space, less relay CPU per byte.
     case splice
 }
 

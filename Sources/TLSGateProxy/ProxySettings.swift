@@ -1,3 +1,4 @@
+import TLSGateConfig
 import TLSGatePolicy
 import TLSGateTLS
 
@@ -32,14 +33,14 @@ public struct ProxySettings: Sendable {
     /// Client address blocks allowed (empty = any client that reaches the listener).
     public var allowClients: [CIDR]
     /// How tunnels move bytes after the hellos.
-    public var tunnelRelay: TunnelRelayMode
+    public var tunnelRelay: TunnelRelay
 
     public init(policy: EgressPolicy = .default, overrides: ResolveOverrides = ResolveOverrides(),
                 minimumTLS: TLSProtocolVersion = .tls12, connectTimeout: Double = 10, handshakeTimeout: Double = 10,
                 requestHeadTimeout: Double = 30, idleTimeout: Double = 60, clientHelloTimeout: Double = 10,
                 tunnelIdleTimeout: Double = 300, maxRequestHeadBytes: Int = 65536,
                 maxConnections: Int = 16384, maxConnectionsPerClient: Int = 0, maxUpstreamPerHost: Int = 1024,
-                allowClients: [CIDR] = [], tunnelRelay: TunnelRelayMode = .copy) {
+                allowClients: [CIDR] = [], tunnelRelay: TunnelRelay = .copy) {
         self.tunnelRelay = tunnelRelay
         self.maxConnections = maxConnections
         self.maxConnectionsPerClient = maxConnectionsPerClient

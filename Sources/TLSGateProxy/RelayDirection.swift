@@ -1,26 +1,18 @@
 import Glibc
+import TLSGateConfig
 import TLSGateIO
-
-/// How a tunnel moves opaque bytes once the hellos are inspected (`tunnel_relay` in the config).
-public enum TunnelRelayMode: String, Sendable, CaseIterable {
-    /// `read(2)` into a 64 KiB buffer, `send(2)` out: one more copy than splice, but the best
-    /// single-stream throughput on the hardware we measured (`bench/RESULTS.md`, row 5).
-    case copy
-    /// socket → pipe → socket with `splice(2)`: no copy through user space, less relay CPU per
-    /// byte; a direction falls back to copying when no pipe can be had.
-    case splice
-}
 
 /// One direction of an opaque tunnel relay (client → upstream or upstream → client).
 ///
 /// Bytes buffered during handshake inspection go first (``pending``); after that, bytes move
-/// through a buffer (``TunnelRelayMode/copy``) or a pipe (``TunnelRelayMode/splice``). Neither is
-/// held while the source has nothing to read, so an idle tunnel holds no buffer memory and no pipe.
+/// through a buffer (`TunnelRelay.copy`) or a pipe (`TunnelRelay.splice`; a direction copies
+/// when no pipe can be had). Neither is held while the source has nothing to read, so an idle
+/// tunnel holds no buffer memory and no pipe.
 /// End of stream is passed on as a half-close (`shutdown(SHUT_WR)`).
 final class RelayDirection {
     /// Bytes to send before anything else (the inspected hello).
     var pending: IOBuffer?
-    private let mode: TunnelRelayMode
+    private let mode: TunnelRelay
     private var pipe: SplicePipe?
     private let pipes: SplicePipePool
     /// The copy buffer; its memory comes from the loop's pool when bytes flow and goes back when
@@ -37,7 +29,7 @@ final class RelayDirection {
     /// Copy buffer size: the largest read and send.
     static let copyBytes = 64 * 1024
 
-    init(mode: TunnelRelayMode, pipes: SplicePipePool, buffers: BufferPool) {
+    init(mode: TunnelRelay, pipes: SplicePipePool, buffers: BufferPool) {
         self.mode = mode
         self.pipes = pipes
         self.buffer = IOBuffer(capacity: Self.copyBytes, pool: buffers)

@@ -55,7 +55,7 @@ enum ConfigMapping {
             maxConnectionsPerClient: config.limits.maxConnectionsPerClient,
             maxUpstreamPerHost: config.limits.maxUpstreamPerHost,
             allowClients: config.allowClients,
-            tunnelRelay: config.tunnelRelay == .splice ? .splice : .copy
+            tunnelRelay: config.tunnelRelay
         )
     }
 }
