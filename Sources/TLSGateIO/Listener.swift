@@ -18,6 +18,11 @@ public final class Listener: @unchecked Sendable {
     /// `setsockopt` is needed per connection.
     private let inheritsNoDelay = Atomic<Int>(0)
     private let channels: [SocketChannel]
+    /// Connections accepted per wake-up. Small, so that a burst (a client pool opening 50
+    /// connections at once) is shared by the loops: with 64, one loop often took the whole burst
+    /// before another got a turn, and then served all of it (keep-alive: ~15 % slower). A loop
+    /// that returns with connections still queued is woken again at once (level-triggered).
+    static let acceptBatch = 4
     private let lock = Lock()
     private var openChannels: Int
 
@@ -63,8 +68,8 @@ public final class Listener: @unchecked Sendable {
                 let fd = self.fd
                 let loop = channel.loop
                 channel.setHandlers(readable: { [unowned self, unowned channel] in
-                    // Level-triggered: accept a bounded batch; the loop calls again if more are queued.
-                    for _ in 0..<64 {
+                    // Level-triggered: accept a small batch; the loop calls again if more are queued.
+                    for _ in 0..<Self.acceptBatch {
                         do throws(IOError) {
                             switch try Posix.accept(fd) {
                             case .processed(let (client, address)):

@@ -48,6 +48,8 @@ public final class ProxyMetrics: Sendable {
     public static let maxLabelValues = 64
 
     private let open: LabeledSeries<String, Gauge>
+    /// Connections each event loop serves, by loop index (set when metrics are read).
+    private let loopConnections: LabeledSeries<Int, Gauge>
     private let opened: LabeledSeries<String, Counter>
     private let rejected: LabeledSeries<String, Counter>
     /// Index 0: `other`; 1…5: `1xx`…`5xx`.
@@ -108,6 +110,11 @@ public final class ProxyMetrics: Sendable {
         let openFamily = Family("tlsgate_connections_open", "Client connections currently open, by mode.")
         open = LabeledSeries(known: Self.knownModes, limit: limit, overflowKey: "other") { mode in
             registry.makeGauge(descriptor: openFamily.descriptor, labels: [("mode", sanitizedLabelValue(mode))])
+        }
+        let loopFamily = Family("tlsgate_event_loop_connections",
+                                "Client connections each event loop (thread) serves; new connections go to the least busy when the spread is wide.")
+        loopConnections = LabeledSeries(known: [], limit: 256, overflowKey: -1) { index in
+            registry.makeGauge(descriptor: loopFamily.descriptor, labels: [("loop", String(index))])
         }
         opened = LabeledSeries(known: Self.knownModes, limit: limit, overflowKey: "other", make: counter(
             "tlsgate_connections_total",
@@ -194,6 +201,11 @@ public final class ProxyMetrics: Sendable {
     /// A connection counted by ``connectionOpened(mode:)`` (or moved by ``modeChanged(from:to:)``) closed.
     public func connectionClosed(mode: String) {
         open.series(mode).decrement(by: 1)
+    }
+
+    /// The connections each event loop serves now, by loop index (call before ``render()``).
+    public func eventLoopConnections(_ counts: [Int]) {
+        for (index, count) in counts.enumerated() { loopConnections.series(index).set(to: Double(count)) }
     }
 
     /// An open connection changed mode (a forward connection became a tunnel after CONNECT): it moves

@@ -60,6 +60,10 @@ final class ConnectionRegistry: @unchecked Sendable {
     }
 
     private let total = Atomic<Int>(0)
+    /// Connections per loop, for spreading new ones (see ``LoopBalancer``). A connection is
+    /// assigned a loop before it is admitted; `remove` releases an admitted one, the server a
+    /// refused one.
+    let balancer: LoopBalancer
     private let loops: [EventLoop]
     /// One list per loop, in the order of `loops`.
     private let lists: [LoopList]
@@ -70,6 +74,7 @@ final class ConnectionRegistry: @unchecked Sendable {
     init(loops: [EventLoop]) {
         self.loops = loops
         lists = loops.map { _ in LoopList() }
+        balancer = LoopBalancer(loops: loops.count)
     }
 
     var count: Int { total.load(ordering: .relaxed) }
@@ -113,6 +118,7 @@ final class ConnectionRegistry: @unchecked Sendable {
         slot.position = -1
         slot.session = nil
         total.wrappingSubtract(1, ordering: .relaxed)
+        balancer.release(slot.loopIndex)
         if slot.countedPerClient, let ip = slot.client {
             slot.countedPerClient = false
             perClientLock.withLock {

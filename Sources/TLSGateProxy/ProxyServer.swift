@@ -102,6 +102,9 @@ public final class ProxyServer: @unchecked Sendable {
     /// Open client connections (forward sessions and tunnels).
     public var connectionCount: Int { registry.count }
 
+    /// Open client connections per event loop, in loop order (the balancer's counts).
+    public var connectionsPerLoop: [Int] { (0..<loops.count).map { registry.balancer.load($0) } }
+
     public var isDraining: Bool { draining.load(ordering: .acquiring) }
 
     /// Graceful shutdown, step 1: stop accepting; idle keep-alive connections close now, busy ones
@@ -118,34 +121,47 @@ public final class ProxyServer: @unchecked Sendable {
         registry.closeAll()
     }
 
-    /// Admits (or refuses) a connection accepted by `loop`, which will serve it. Runs on `loop`.
+    /// A connection accepted by `loop` (runs there): served there, or handed to a less busy loop
+    /// (see ``LoopBalancer``).
     private func accept(_ fd: Int32, _ address: SocketAddress, on loop: EventLoop) {
-        let (env, generation) = environments.current
         // Per-loop state sits at the loop's position in `loops` (a few loops: a scan beats hashing).
-        let index = loops.firstIndex { $0 === loop } ?? 0
+        let accepted = loops.firstIndex { $0 === loop } ?? 0
+        let index = registry.balancer.assign(acceptedOn: accepted)
+        guard index == accepted else {
+            loops[index].execute { [self] in serve(fd, address, loopIndex: index) }
+            return
+        }
+        serve(fd, address, loopIndex: index)
+    }
+
+    /// Admits (or refuses) a connection on the loop at `index` in `loops`, which serves it and
+    /// was assigned it by the balancer. Runs on that loop.
+    private func serve(_ fd: Int32, _ address: SocketAddress, loopIndex index: Int) {
+        let loop = loops[index]
+        let (env, generation) = environments.current
         // Fields read one by one: a copy of the whole settings struct costs a retain per field.
         // The client's address as an `IPAddress` only where a rule needs it.
         let checksClient = !env.settings.allowClients.isEmpty
         let ip = checksClient || env.settings.maxConnectionsPerClient > 0 ? IPAddress(bytes: address.ipBytes) : nil
         let slot = ConnectionSlot(client: ip, loopIndex: index, registry: registry)
         if checksClient, !(ip.map { ip in env.settings.allowClients.contains { $0.contains(ip) } } ?? false) {
-            reject(fd, address, env: env, loop: loop, status: 403, code: .clientNotAllowed, reason: "not_allowed",
+            reject(fd, address, env: env, loopIndex: index, status: 403, code: .clientNotAllowed, reason: "not_allowed",
                    message: "client \(address.ipString) is not in allow_clients")
             return
         }
         if isDraining {
-            reject(fd, address, env: env, loop: loop, status: 503, code: nil, reason: "draining", message: "tlsgate is shutting down")
+            reject(fd, address, env: env, loopIndex: index, status: 503, code: nil, reason: "draining", message: "tlsgate is shutting down")
             return
         }
         switch registry.admit(slot, maxTotal: env.settings.maxConnections, maxPerClient: env.settings.maxConnectionsPerClient) {
         case .admitted:
             break
         case .overTotal:
-            reject(fd, address, env: env, loop: loop, status: 503, code: nil, reason: "max_connections",
+            reject(fd, address, env: env, loopIndex: index, status: 503, code: nil, reason: "max_connections",
                    message: "too many connections (limits.max_connections = \(env.settings.maxConnections))")
             return
         case .overPerClient:
-            reject(fd, address, env: env, loop: loop, status: 503, code: nil, reason: "per_client",
+            reject(fd, address, env: env, loopIndex: index, status: 503, code: nil, reason: "per_client",
                    message: "too many connections from \(address.ipString) (limits.max_connections_per_client = \(env.settings.maxConnectionsPerClient))")
             return
         }
@@ -162,9 +178,12 @@ public final class ProxyServer: @unchecked Sendable {
     }
 
     /// Answers a connection that is not admitted with an error, logs it (rate-limited) and
-    /// audits it, then closes it gracefully.
-    private func reject(_ fd: Int32, _ address: SocketAddress, env: ProxyEnvironment, loop: EventLoop,
+    /// audits it, then closes it gracefully, on the loop at `loopIndex`. It leaves the balancer's
+    /// count of that loop now (a refused connection is not served for long).
+    private func reject(_ fd: Int32, _ address: SocketAddress, env: ProxyEnvironment, loopIndex: Int,
                         status: Int, code: ViolationCode?, reason: String, message: String) {
+        registry.balancer.release(loopIndex)
+        let loop = loops[loopIndex]
         let now = monotonicNanos()
         let log = stateLock.withLock {
             guard now &- lastRejectLog > 1_000_000_000 else { return false }

@@ -128,6 +128,7 @@ final class ProxyRuntime: @unchecked Sendable {
                 ready: { [unowned self] in !server.isDraining },
                 metrics: { [unowned self] in
                     metrics.auditLinesWritten(total: audit.linesWritten, failures: audit.writeFailures)
+                    metrics.eventLoopConnections(server.connectionsPerLoop)
                     return metrics.render()
                 },
                 reload: { [unowned self] in
