@@ -16,9 +16,14 @@ public final class AuditLog: @unchecked Sendable {
 
     /// First capacity of the pending batch (it grows with load and is kept up to `keptBatchBytes`).
     private static let initialBatchBytes = 16 << 10
-    /// Largest batch buffer kept for reuse after a burst (two are kept: the pending batch and the
-    /// one being written). 256 KiB holds a 10 ms batch at 50,000 lines/s.
+    /// Largest batch buffer kept for good (two are kept: the pending batch and the one being
+    /// written). 256 KiB holds a 10 ms batch at 50,000 lines/s.
     private static let keptBatchBytes = 256 << 10
+    /// A larger buffer is given back only after no batch has needed it for this long: under a
+    /// steady load just above `keptBatchBytes` per batch, giving it back after every write made
+    /// each batch grow again from `initialBatchBytes` (a copy per doubling), and the freed blocks
+    /// made malloc return and re-fault heap pages (~50 `madvise` calls a second at 55k req/s).
+    private static let keepLargeBatchNanos: UInt64 = 2_000_000_000
 
     private struct State: ~Copyable {
         var pending = JSONWriter(capacity: AuditLog.initialBatchBytes)
@@ -36,6 +41,10 @@ public final class AuditLog: @unchecked Sendable {
     private var fd: Int32
     /// The other batch buffer: written out while `pending` fills (swapped in `drain`).
     private var spare = JSONWriter(capacity: AuditLog.initialBatchBytes)
+    /// When a batch last needed more than `keptBatchBytes` (only touched on `queue`).
+    private var lastLargeBatchNanos: UInt64 = 0
+    /// A `trimIfQuiet` is queued (only touched on `queue`).
+    private var trimScheduled = false
     private var warned = false
 
     /// Opens the log: nil or "-" is stdout (fd 1); otherwise `path` is opened for appending
@@ -85,6 +94,11 @@ public final class AuditLog: @unchecked Sendable {
         }
     }
 
+    /// The capacities of the two batch buffers (pending, spare), for tests.
+    var batchCapacities: (pending: Int, spare: Int) {
+        queue.sync { (state.withLock { $0.pending.capacity }, spare.capacity) }
+    }
+
     /// Lines handed to write(2) so far (after `flush()`, every line queued before it).
     public var linesWritten: Int { state.withLock { $0.linesWritten } }
 
@@ -122,7 +136,33 @@ public final class AuditLog: @unchecked Sendable {
         state.withLock { state in
             if failure == 0 { state.linesWritten += lines } else { state.writeFailures += 1 }
         }
-        // Keep a modest buffer for reuse; give back very large ones.
+        // Keep a modest buffer for reuse; give back a larger one once bursts have stopped (here,
+        // or in trimIfQuiet when no further batch comes).
+        let now = DispatchTime.now().uptimeNanoseconds
+        if spare.count > Self.keptBatchBytes { lastLargeBatchNanos = now }
+        let keepLarge = now &- lastLargeBatchNanos < Self.keepLargeBatchNanos
+        spare.removeAll(keepingAtMost: keepLarge ? Self.highWaterBytes : Self.keptBatchBytes, initial: Self.initialBatchBytes)
+        if keepLarge && !trimScheduled {
+            trimScheduled = true
+            queue.asyncAfter(deadline: .now() + .nanoseconds(Int(Self.keepLargeBatchNanos))) { self.trimIfQuiet() }
+        }
+    }
+
+    /// Gives back batch buffers above `keptBatchBytes` once no batch has needed one for
+    /// `keepLargeBatchNanos`; checks again later while bursts go on. Runs on `queue`.
+    private func trimIfQuiet() {
+        trimScheduled = false
+        let quiet = DispatchTime.now().uptimeNanoseconds &- lastLargeBatchNanos >= Self.keepLargeBatchNanos
+        guard quiet else {
+            trimScheduled = true
+            queue.asyncAfter(deadline: .now() + .nanoseconds(Int(Self.keepLargeBatchNanos))) { self.trimIfQuiet() }
+            return
+        }
         spare.removeAll(keepingAtMost: Self.keptBatchBytes, initial: Self.initialBatchBytes)
+        state.withLock { state in
+            if state.pending.count == 0 {
+                state.pending.removeAll(keepingAtMost: Self.keptBatchBytes, initial: Self.initialBatchBytes)
+            }
+        }
     }
 }

@@ -129,6 +129,28 @@ private func readLines(_ path: String) throws -> [String] {
         }
     }
 
+    /// A batch buffer that grew past 256 KiB is kept while bursts go on (no regrowth from 16 KiB
+    /// for every batch) and given back once they stop, even when no further line comes.
+    @Test func largeBatchBuffersAreKeptDuringBurstsAndGivenBackAfter() throws {
+        let path = temporaryPath("trim.jsonl")
+        defer { unlink(path) }
+        let log = try AuditLog(path: path)
+        let reason = String(repeating: "y", count: 2000)
+        for round in 0..<2 {
+            for i in 0..<400 { log.write(AuditRecord(event: .request, reason: reason, extra: [("i", .int(round * 400 + i))])) }  // ~800 KB
+            log.flush()
+            let kept = log.batchCapacities
+            #expect(max(kept.pending, kept.spare) > 256 << 10, "round \(round): \(kept)")
+        }
+        var capacities = log.batchCapacities
+        for _ in 0..<80 where max(capacities.pending, capacities.spare) > 256 << 10 {
+            Thread.sleep(forTimeInterval: 0.1)
+            capacities = log.batchCapacities
+        }
+        #expect(max(capacities.pending, capacities.spare) <= 256 << 10, "after the burst: \(capacities)")
+        #expect(try readLines(path).count == 800)
+    }
+
     @Test func largeBurstAboveHighWaterIsNotDropped() throws {
         let path = temporaryPath("burst.jsonl")
         defer { unlink(path) }
