@@ -220,6 +220,13 @@ always_direct allow CONNECT
 never_direct allow all
 cache deny all
 cache_mem 0 MB
+# squid's memory pools are garbage-collected by a timer some 5-15 s after a load: a second of
+# MemPoolMalloc::clean (malloc_consolidate) at ~0.5 core, which landed in whichever tool ran next
+# (perf: in tlsgate's third-round rows in every run). Off, freed memory goes straight to malloc.
+memory_pools off
+# origin.bench.test is not in DNS: without this, squid's lookups for it wait for the resolver and
+# a burst of timed-out queries is torn down ~10 s after its first requests (in tlsgate's first-round rows).
+hosts_file $T/squid/hosts
 access_log none
 cache_store_log none
 cache_log $T/squid/cache.log
@@ -232,6 +239,7 @@ forwarded_for delete
 max_filedescriptors 16384
 pinger_enable off
 EOF
+  echo "127.0.0.1 $HOST" > "$T/squid/hosts"
   start squid "$P_SQ" squid -N -f "$T/squid/squid.conf" && UP[squid]=1
 
   # tinyproxy: CONNECT only in this bench (it cannot originate TLS).
