@@ -60,8 +60,9 @@ public final class AuditLog: @unchecked Sendable {
     }
 
     deinit {
-        // No other reference exists, so no block is queued or running: drain inline.
-        drain()
+        // No other reference exists, so no block is queued or running: drain inline (and queue
+        // nothing that would capture the log).
+        drain(scheduleTrim: false)
         if path != nil {
             FileOutput.sync(fd)
             FileOutput.close(fd)
@@ -118,7 +119,7 @@ public final class AuditLog: @unchecked Sendable {
     }
 
     /// Writes everything pending. Runs on `queue` (or in deinit).
-    private func drain() {
+    private func drain(scheduleTrim: Bool = true) {
         // `spare` is empty here; it takes the pending lines and leaves its memory for new ones.
         let lines = state.withLock { state -> Int in
             swap(&state.pending, &spare)
@@ -142,7 +143,7 @@ public final class AuditLog: @unchecked Sendable {
         if spare.count > Self.keptBatchBytes { lastLargeBatchNanos = now }
         let keepLarge = now &- lastLargeBatchNanos < Self.keepLargeBatchNanos
         spare.removeAll(keepingAtMost: keepLarge ? Self.highWaterBytes : Self.keptBatchBytes, initial: Self.initialBatchBytes)
-        if keepLarge && !trimScheduled {
+        if keepLarge && scheduleTrim && !trimScheduled {
             trimScheduled = true
             queue.asyncAfter(deadline: .now() + .nanoseconds(Int(Self.keepLargeBatchNanos))) { self.trimIfQuiet() }
         }
