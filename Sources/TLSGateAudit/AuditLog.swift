@@ -143,10 +143,13 @@ public final class AuditLog: @unchecked Sendable {
         if spare.count > Self.keptBatchBytes { lastLargeBatchNanos = now }
         let keepLarge = now &- lastLargeBatchNanos < Self.keepLargeBatchNanos
         spare.removeAll(keepingAtMost: keepLarge ? Self.highWaterBytes : Self.keptBatchBytes, initial: Self.initialBatchBytes)
-        if keepLarge && scheduleTrim && !trimScheduled {
-            trimScheduled = true
-            queue.asyncAfter(deadline: .now() + .nanoseconds(Int(Self.keepLargeBatchNanos))) { self.trimIfQuiet() }
-        }
+        if keepLarge && scheduleTrim && !trimScheduled { scheduleTrimCheck() }
+    }
+
+    /// Queues one ``trimIfQuiet()`` for `keepLargeBatchNanos` from now. Runs on `queue`.
+    private func scheduleTrimCheck() {
+        trimScheduled = true
+        queue.asyncAfter(deadline: .now() + .nanoseconds(Int(Self.keepLargeBatchNanos))) { self.trimIfQuiet() }
     }
 
     /// Gives back batch buffers above `keptBatchBytes` once no batch has needed one for
@@ -154,11 +157,7 @@ public final class AuditLog: @unchecked Sendable {
     private func trimIfQuiet() {
         trimScheduled = false
         let quiet = DispatchTime.now().uptimeNanoseconds &- lastLargeBatchNanos >= Self.keepLargeBatchNanos
-        guard quiet else {
-            trimScheduled = true
-            queue.asyncAfter(deadline: .now() + .nanoseconds(Int(Self.keepLargeBatchNanos))) { self.trimIfQuiet() }
-            return
-        }
+        guard quiet else { scheduleTrimCheck(); return }
         spare.removeAll(keepingAtMost: Self.keptBatchBytes, initial: Self.initialBatchBytes)
         state.withLock { state in
             if state.pending.count == 0 {

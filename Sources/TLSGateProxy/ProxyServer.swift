@@ -128,6 +128,7 @@ public final class ProxyServer: @unchecked Sendable {
         let accepted = loops.firstIndex { $0 === loop } ?? 0
         let index = registry.balancer.assign(acceptedOn: accepted)
         guard index == accepted else {
+            // (A loop that has already stopped drops the task: only at exit, with every fd.)
             loops[index].execute { [self] in serve(fd, address, loopIndex: index) }
             return
         }
