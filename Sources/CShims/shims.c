@@ -53,6 +53,7 @@ int tg_TLS1_3_VERSION(void) { return TLS1_3_VERSION; }
 int tg_ERR_GET_LIB(unsigned long e) { return ERR_GET_LIB(e); }
 int tg_ERR_GET_REASON(unsigned long e) { return ERR_GET_REASON(e); }
 const char *tg_openssl_version_text(void) { return OPENSSL_VERSION_TEXT; }
+long tg_BIO_get_mem_data(BIO *bio, char **data) { return BIO_get_mem_data(bio, data); }
 
 int tg_accept_nonblocking(int fd, struct sockaddr *addr, socklen_t *len) { return accept4(fd, addr, len, SOCK_NONBLOCK | SOCK_CLOEXEC); }
 int tg_socket_nonblocking(int domain, int type, int protocol) { return socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol); }

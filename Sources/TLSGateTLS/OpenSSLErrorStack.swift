@@ -12,16 +12,16 @@ public struct OpenSSLErrorEntry: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// Helpers around OpenSSL's error queue: clear it before a call, capture all of it after a failure.
-enum OpenSSLErrorStack {
+package enum OpenSSLErrorStack {
     /// Empties the queue before a call, so a failure afterwards reports only its own errors.
     /// `ERR_clear_error` walks and resets all 16 slots of the queue every time (~800
     /// instructions in OpenSSL 3, twice per proxied request); peeking first is much cheaper, and
     /// the queue is almost always empty already.
     @inline(__always)
-    static func clear() { if ERR_peek_error() != 0 { ERR_clear_error() } }
+    package static func clear() { if ERR_peek_error() != 0 { ERR_clear_error() } }
 
     /// Drains the error queue (bounded) into entries.
-    static func capture() -> [OpenSSLErrorEntry] {
+    package static func capture() -> [OpenSSLErrorEntry] {
         var entries: [OpenSSLErrorEntry] = []
         var buffer = [CChar](repeating: 0, count: 256)
         for _ in 0..<16 {

@@ -47,6 +47,8 @@ int tg_ERR_GET_LIB(unsigned long e);
 int tg_ERR_GET_REASON(unsigned long e);
 /// OPENSSL_VERSION_TEXT is a macro string.
 const char *tg_openssl_version_text(void);
+/// BIO_get_mem_data is a macro over BIO_ctrl (the bytes a memory BIO holds).
+long tg_BIO_get_mem_data(BIO *bio, char **data);
 
 // ---- glibc calls Swift's Glibc module hides without _GNU_SOURCE. ----
 
