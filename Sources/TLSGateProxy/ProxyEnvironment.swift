@@ -1,6 +1,7 @@
 import Logging
 import TLSGateAWS
 import TLSGateAudit
+import TLSGateCA
 import TLSGateMetrics
 import TLSGateTLS
 
@@ -20,10 +21,15 @@ public final class ProxyEnvironment: Sendable {
     public let metrics: ProxyMetrics
     /// The AWS endpoint catalog (nil when none was found and FIPS checks are off).
     public let catalog: AWSEndpointCatalog?
+    /// TLS interception (`intercept`): the validated CA, leaf issuer and hosts; nil when
+    /// `intercept.enabled` is false.
+    public let intercept: InterceptSetup?
 
     public init(settings: ProxySettings, tls: TLSContext, audit: AuditLog, logger: Logger,
                 auth: ProxyAuthenticator? = nil, upstreamSlots: UpstreamSlots = UpstreamSlots(),
-                metrics: ProxyMetrics = ProxyMetrics(), catalog: AWSEndpointCatalog? = nil) {
+                metrics: ProxyMetrics = ProxyMetrics(), catalog: AWSEndpointCatalog? = nil,
+                intercept: InterceptSetup? = nil) {
+        self.intercept = intercept
         self.metrics = metrics
         self.catalog = catalog
         self.settings = settings
