@@ -188,11 +188,15 @@ struct ConfigParser {
                 intercept.hosts = patterns
             case "leaf_validity":
                 let range = InterceptSettings.leafValidityRange
-                let seconds = try parsed(value, "intercept.leaf_validity") { text throws(ValueError) in
-                    try DurationParser.seconds(text, maximum: range.upperBound)
+                let text = try string(value, "intercept.leaf_validity", expected: "a duration such as \"7d\" or \"12h\"")
+                let seconds: Double
+                do {
+                    seconds = try DurationParser.seconds(text, maximum: range.upperBound)
+                } catch {
+                    throw self.error(value, "intercept.leaf_validity: \(error.message)")
                 }
                 guard seconds >= range.lowerBound else {
-                    throw error(value, "intercept.leaf_validity: must be at least 1m, got \"\(try string(value, "", expected: ""))\"")
+                    throw error(value, "intercept.leaf_validity: must be at least 1m, got \"\(text)\"")
                 }
                 intercept.leafValidity = seconds
             case "max_cached_leaves":
