@@ -21,7 +21,7 @@ struct CANameConstraintTests {
     func constraintsBindClients() throws {
         let dir = try TempDir("ca-constraints")
         defer { dir.cleanup() }
-        let ca = dir.file("ca")
+        let ca = dir.file("nested/ca")  // parents are created
         try CATool.initCA(dir: ca)
         let script = try dir.write("verify.py", Self.verifyScript)
 

@@ -96,4 +96,28 @@ struct CARefusalTests {
                                                 hosts: ["*.amazonaws.com"])
         try expectRefused(config, ["tlsgate ca init"], "missing CA")
     }
+
+    @Test("a reload that breaks the CA is refused (the running setup stays); fixing it reloads", .timeLimit(.minutes(1)))
+    func reloadRechecksTheCA() throws {
+        let dir = try TempDir("ca-reload")
+        defer { dir.cleanup() }
+        try CATool.initCA(dir: dir.file("ca"))
+        let key = dir.file("ca/ca-key.pem")
+        var config = GateConfig(caBundle: "system")
+        config.allowHosts = ["*.amazonaws.com"]
+        config.extra = "intercept:\n  enabled: true\n  ca_cert: \(GateConfig.quote(dir.file("ca/ca.pem")))\n  ca_key: \(GateConfig.quote(key))\n"
+        let gate = try TLSGate(config, dir: dir)
+        defer { gate.stop() }
+        let pid = try #require(gate.pid)
+        #expect(chmod(key, 0o640) == 0)
+        #expect(kill(pid, SIGHUP) == 0)
+        let refused = gate.waitForAudit(timeout: 8) { $0.event == "config_reload" }
+        #expect(refused?.decision == "deny", "\(gate.diagnostics)")
+        #expect(refused?.string("reason")?.contains("chmod 600 \(key)") == true, "\(String(describing: refused))")
+        #expect(chmod(key, 0o600) == 0)
+        #expect(kill(pid, SIGHUP) == 0)
+        let records = gate.waitForAudit(count: 2, timeout: 8) { $0.event == "config_reload" }
+        #expect(records.last?.decision == "allow", "\(gate.diagnostics)")
+        #expect(gate.process.isRunning)
+    }
 }
