@@ -51,10 +51,12 @@ let package = Package(
             "TLSGatePolicy",
             .product(name: "Yams", package: "Yams"),
         ]),
+        // Reaching upstreams: Happy Eyeballs racing and the parent proxy's CONNECT, as pure state machines.
+        .target(name: "TLSGateEgress", dependencies: ["TLSGateHTTP"], swiftSettings: dataPath),
         // Sessions: forward (re-origination) and tunnel, the listener, the server.
         .target(name: "TLSGateProxy", dependencies: [
             "CShims", "TLSGateIO", "TLSGateTLS", "TLSGateHTTP", "TLSGatePolicy", "TLSGateAudit", "TLSGateConfig",
-            "TLSGateAWS", "TLSGateMetrics",
+            "TLSGateAWS", "TLSGateMetrics", "TLSGateEgress",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: dataPath),
         // Prometheus metrics of the proxy (own registry; the global MetricsSystem is not bootstrapped).
@@ -69,7 +71,7 @@ let package = Package(
         ]),
         .executableTarget(name: "tlsgate", dependencies: [
             "TLSGateProxy", "TLSGateConfig", "TLSGateTLS", "TLSGateAWS", "TLSGateAdmin", "TLSGateMetrics",
-            "TLSGateAudit", "TLSGateIO", "TLSGatePolicy",
+            "TLSGateAudit", "TLSGateIO", "TLSGatePolicy", "TLSGateEgress",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -83,6 +85,7 @@ let package = Package(
         .testTarget(name: "TLSGateTLSTests", dependencies: ["TLSGateTLS"], exclude: ["Fixtures"]),
         .testTarget(name: "TLSGateProxyTests", dependencies: ["TLSGateProxy"]),
         .testTarget(name: "TLSGateMetricsTests", dependencies: ["TLSGateMetrics"]),
+        .testTarget(name: "TLSGateEgressTests", dependencies: ["TLSGateEgress"]),
         .testTarget(name: "TLSGateAdminTests", dependencies: [
             "TLSGateAdmin", "TLSGateIO",
             .product(name: "Logging", package: "swift-log"),

@@ -38,7 +38,7 @@ final class ProxyRuntime: @unchecked Sendable {
     func environment(for config: TLSGateConfig) throws -> ProxyEnvironment {
         let tls = try TLSContext(client: ConfigMapping.tlsConfiguration(config, configPath: configPath))
         let auth = try config.proxyAuth.map { try ProxyAuthenticator(usersFile: $0.usersFile, realm: $0.realm) }
-        return ProxyEnvironment(settings: ConfigMapping.proxySettings(config), tls: tls, audit: audit, logger: logger,
+        return ProxyEnvironment(settings: try ConfigMapping.proxySettings(config), tls: tls, audit: audit, logger: logger,
                                 auth: auth, upstreamSlots: upstreamSlots, metrics: metrics, catalog: try catalog(for: config))
     }
 
@@ -151,6 +151,7 @@ final class ProxyRuntime: @unchecked Sendable {
             "openssl": "\(TLSContext.libraryVersion)",
             "policy.mode": "\(config.policy.mode.rawValue)",
             "policy.fips": "\(config.policy.fips.rawValue)",
+            "upstream.proxy": "\(config.upstream.proxy.map { "http://\($0.authority)" } ?? "none")",
         ])
         installSignals()
     }
