@@ -35,6 +35,12 @@ struct GateConfig {
     var maxConnections: Int? = nil
     var maxConnectionsPerClient: Int? = nil
     var maxUpstreamPerHost: Int? = nil
+    /// `upstream.proxy` (parent proxy URL), `no_proxy`, credentials file / env variable name.
+    var parentProxy: String? = nil
+    var noProxy: [String]? = nil
+    var proxyCredentialsFile: String? = nil
+    var proxyCredentialsEnv: String? = nil
+    var connectTimeout: String = "5s"
     /// Extra YAML appended verbatim.
     var extra: String = ""
 
@@ -50,10 +56,14 @@ struct GateConfig {
               min_version: "\(minVersion)"
               ca_bundle: \(Self.quote(caBundle))
             upstream:
-              connect_timeout: 5s
+              connect_timeout: \(connectTimeout)
               handshake_timeout: 10s
 
             """
+        if let parentProxy { y += "  proxy: \(Self.quote(parentProxy))\n" }
+        if let noProxy { y += "  no_proxy: [\(noProxy.map(Self.quote).joined(separator: ", "))]\n" }
+        if let proxyCredentialsFile { y += "  proxy_credentials_file: \(Self.quote(proxyCredentialsFile))\n" }
+        if let proxyCredentialsEnv { y += "  proxy_credentials_env: \(Self.quote(proxyCredentialsEnv))\n" }
         if resolve.isEmpty {
             y += "  resolve: {}\n"
         } else {
