@@ -225,12 +225,21 @@ struct ConfigParser {
                 throw error(keyNode, "\(path): duplicate host pattern (also on line \(line))")
             }
             seen[pattern] = keyNode.mark?.line ?? 0
-            let text = try string(valueNode, path, expected: "ADDRESS[:PORT]")
-            do {
-                overrides.set(pattern, try UpstreamTarget(parsing: text))
-            } catch {
-                throw self.error(valueNode, "\(path): \(error.message)")
+            // One ADDRESS[:PORT], or a list of them (raced with Happy Eyeballs, in the order given).
+            let items = isScalar(valueNode) ? [valueNode] : try list(valueNode, path, of: "ADDRESS[:PORT] values")
+            guard !items.isEmpty, items.count <= 16 else {
+                throw error(valueNode, "\(path): give 1 to 16 addresses, got \(items.count)")
             }
+            var targets: [UpstreamTarget] = []
+            for item in items {
+                let text = try string(item, path, expected: "ADDRESS[:PORT]")
+                do {
+                    targets.append(try UpstreamTarget(parsing: text))
+                } catch {
+                    throw self.error(item, "\(path): \(error.message)")
+                }
+            }
+            overrides.set(pattern, targets: targets)
         }
         return overrides
     }

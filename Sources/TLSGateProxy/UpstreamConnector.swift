@@ -47,6 +47,9 @@ final class UpstreamConnector: @unchecked Sendable {
     private var race: ConnectionRace?
     /// While waiting for the parent's answer to CONNECT.
     private var parentExchange: ParentTunnelExchange?
+    /// Resolver answers per target, in the targets' order (nil: not in yet).
+    private var answers: [[SocketAddress]?] = []
+    private var lastResolveFailure = ""
     /// What is being waited for, for the session's timeout message.
     private(set) var waitingFor = "name resolution"
 
@@ -66,24 +69,39 @@ final class UpstreamConnector: @unchecked Sendable {
     }
 
     func start() {
-        var targetHost = host
-        var targetPort = port
-        if let override = settings.overrides.lookup(host) {
-            targetHost = override.host
-            targetPort = override.port ?? port
+        var targets = [(host: host, port: port)]
+        let overrides = settings.overrides.lookupAll(host)
+        if !overrides.isEmpty {
+            targets = overrides.map { ($0.host, $0.port ?? port) }
             viaOverride = true
         }
         if let parent = Self.parent(for: host, settings) {
-            startViaParent(parent, targetHost: targetHost, targetPort: targetPort)
+            // The parent is asked for the first target (it does its own connecting).
+            startViaParent(parent, targetHost: targets[0].host, targetPort: targets[0].port)
             return
         }
-        Resolver.resolve(host: targetHost, port: targetPort, on: loop) { [self] result in
-            guard completion != nil else { return }
-            switch result {
-            case .failure(let failure):
-                finish(.failure(.unreachable(failure.description)))
-            case .success(let addresses):
-                filter(addresses)
+        resolveAll(targets)
+    }
+
+    /// Resolves every target (an override may list several), then filters the addresses in the
+    /// targets' order; fails only when no target resolves.
+    private func resolveAll(_ targets: [(host: String, port: Int)]) {
+        answers = [[SocketAddress]?](repeating: nil, count: targets.count)
+        for (index, target) in targets.enumerated() {
+            Resolver.resolve(host: target.host, port: target.port, on: loop) { [self] result in
+                guard completion != nil, index < answers.count else { return }
+                switch result {
+                case .failure(let failure): lastResolveFailure = failure.description; answers[index] = []
+                case .success(let addresses): answers[index] = addresses
+                }
+                guard !answers.contains(where: { $0 == nil }) else { return }
+                let all = answers.flatMap { $0 ?? [] }
+                answers = []
+                if all.isEmpty {
+                    finish(.failure(.unreachable(lastResolveFailure)))
+                } else {
+                    filter(all)
+                }
             }
         }
     }

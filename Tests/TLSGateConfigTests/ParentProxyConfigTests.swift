@@ -106,3 +106,30 @@ import TLSGatePolicy
         #expect(!error.description.contains(":pw@") && !error.description.contains("u:p@"), "the error shows credentials: \(error)")
     }
 }
+
+/// `upstream.resolve` values may be a list of addresses (Happy Eyeballs races them).
+@Suite struct ResolveListConfigTests {
+    @Test func listOfAddresses() throws {
+        let config = try TLSGateConfig.parse(yaml: """
+            upstream:
+              resolve:
+                a.example.test: ["127.0.0.1:8443", "[::1]:8444"]
+                b.example.test: 127.0.0.2
+            """, file: "t.yaml")
+        #expect(config.upstream.resolve.lookupAll("a.example.test")
+                == [UpstreamTarget(host: "127.0.0.1", port: 8443), UpstreamTarget(host: "::1", port: 8444)])
+        #expect(config.upstream.resolve.lookupAll("b.example.test") == [UpstreamTarget(host: "127.0.0.2")])
+        do {
+            _ = try TLSGateConfig.parse(yaml: "upstream:\n  resolve:\n    a.test: []\n", file: "t.yaml")
+            Issue.record("an empty list was accepted")
+        } catch {
+            #expect(error.description.contains("give 1 to 16 addresses"), "\(error)")
+        }
+        do {
+            _ = try TLSGateConfig.parse(yaml: "upstream:\n  resolve:\n    a.test: [\"127.0.0.1\", \"bad host!\"]\n", file: "t.yaml")
+            Issue.record("a bad address in the list was accepted")
+        } catch {
+            #expect(error.description.contains("t.yaml:3"), "\(error)")
+        }
+    }
+}
