@@ -87,7 +87,9 @@ struct ParentProxyTests {
 
     @Test(arguments: ["squid", "tinyproxy"])
     func forwardModeThroughParent(kind: String) throws {
-        let fx = try Fixture("parent-fwd-\(kind)", makeParent: kind == "squid" ? Self.squid() : Self.tinyproxy())
+        let fx = try Fixture("parent-fwd-\(kind)", makeParent: kind == "squid" ? Self.squid() : Self.tinyproxy()) { config, _ in
+            config.admin = "127.0.0.1:0"
+        }
         defer { fx.cleanup() }
         let (r, status, _) = try fx.forward("http://\(Names.a)/bytes/200000")
         #expect(r.status == 0 && status == 200, "\(kind): curl \(r.stderrText)\n\(fx.gate.diagnostics)")
@@ -95,6 +97,8 @@ struct ParentProxyTests {
         let rec = fx.gate.waitForAudit { $0.event == "request" && $0.host == Names.a }
         #expect(rec?.status == 200, "\(kind): \(String(describing: rec))")
         #expect(["TLSv1.2", "TLSv1.3"].contains(rec?.string("tls_version") ?? ""), "\(kind): TLS verified end to end: \(String(describing: rec))")
+        let metrics = try fx.gate.metricsText()
+        #expect(metric(metrics, "tlsgate_upstream_parent_connections_total") == 1, "\(kind): \(metrics)")
         if case .squid(let squid) = fx.parent {
             // The parent was asked for the override's address (upstream.resolve still applies).
             fx.gate.stop()   // squid logs a tunnel when it ends (tlsgate pools the connection)
@@ -202,6 +206,31 @@ struct ParentProxyTests {
         #expect(r.status == 0 && status == 502, "\(r.stderrText)")
         #expect(headers["x-tlsgate-error"] == "upstream_unreachable", "\(headers)")
         #expect(String(decoding: fx.body, as: UTF8.self).contains("parent proxy 127.0.0.1:\(closed)"), "\(String(decoding: fx.body, as: UTF8.self))")
+    }
+
+    /// A parent that never answers CONNECT is bounded by connect_timeout; one whose answer is
+    /// too large or has bytes after its 2xx head is refused: each a 502 naming what went wrong.
+    @Test(arguments: [("silent", "waiting for the parent proxy"), ("huge", "exceeds 16384 bytes"),
+                      ("early", "bytes after 'HTTP/1.1 200 Connection established'")])
+    func misbehavingParent(mode: String, expected: String) throws {
+        let dir = try TempDir("parent-bad-\(mode)")
+        defer { dir.cleanup() }
+        let certs = try CertFactory(dir: dir)
+        let bad = try ManagedProcess(name: "bad-parent", program: Paths.python,
+                                     arguments: [Paths.script("bad_parent.py"), "--mode", mode], dir: dir)
+        defer { bad.stop() }
+        let port = try bad.waitForPort(#"^(\d+)\n"#, timeout: 15)
+        var config = GateConfig(caBundle: certs.ca.cert)
+        config.parentProxy = "http://127.0.0.1:\(port)"
+        config.connectTimeout = "2s"
+        let gate = try TLSGate(config, dir: dir)
+        defer { gate.stop() }
+        let r = try Curl.run(["-x", gate.proxyURL, "--max-time", "15", "-o", dir.file("body"), "-D", dir.file("h"),
+                              "-w", "%{http_code}", "http://\(Names.a)/"], timeout: 25)
+        #expect(Curl.status(r) == 502, "\(mode): \(r.stdoutText) \(r.stderrText)")
+        #expect(Curl.headers(file: dir.file("h"))["x-tlsgate-error"] == "upstream_unreachable", "\(mode)")
+        let body = String(decoding: FileManager.default.contents(atPath: dir.file("body")) ?? Data(), as: UTF8.self)
+        #expect(body.contains(expected), "\(mode): \(body)")
     }
 
     // MARK: - Credentials
