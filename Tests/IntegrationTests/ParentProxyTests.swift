@@ -264,6 +264,44 @@ struct ParentProxyTests {
         }
     }
 
+    /// The credentials file is read again on reload (SIGHUP): a corrected password takes effect.
+    @Test func credentialsFileReadAgainOnReload() throws {
+        var path = ""
+        let fx = try Fixture("parent-cred-reload", makeParent: Self.squid(auth: true)) { config, _ in
+            path = config.caBundle + ".parent-credentials"
+            try Data("\(Self.parentUser):wrong-\(Self.parentPassword)\n".utf8).write(to: URL(fileURLWithPath: path))
+            chmod(path, 0o600)
+            config.proxyCredentialsFile = path
+        }
+        defer { fx.cleanup() }
+        let (_, before, headers) = try fx.forward("http://\(Names.a)/bytes/10")
+        #expect(before == 502 && headers["x-tlsgate-error"] == "parent_proxy_refused", "\(String(describing: before)) \(headers)")
+        try Data("\(Self.parentUser):\(Self.parentPassword)\n".utf8).write(to: URL(fileURLWithPath: path))
+        try fx.gate.signal(SIGHUP)
+        let reload = fx.gate.waitForAudit(timeout: 8) { $0.event == "config_reload" }
+        #expect(reload?.decision == "allow", "\(String(describing: reload))\n\(fx.gate.diagnostics)")
+        let (r, after, _) = try fx.forward("http://\(Names.a)/bytes/10")
+        #expect(r.status == 0 && after == 200, "after the reload: \(r.stderrText)\n\(fx.gate.diagnostics)")
+        fx.expectNoPassword("reload")
+    }
+
+    /// With a parent, an IP literal is still checked against deny_private_addresses (only names
+    /// are left to the parent); the parent is never asked.
+    @Test func privateLiteralRefusedWithoutAskingTheParent() throws {
+        let fx = try Fixture("parent-private", makeParent: Self.squid()) { config, _ in
+            config.allowHosts.append("10.0.0.5")
+        }
+        defer { fx.cleanup() }
+        let (r, status, headers) = try fx.forward("http://10.0.0.5/")
+        #expect(r.status == 0 && status == 403, "\(r.stderrText) \(String(describing: status))")
+        #expect(headers["x-tlsgate-error"] == "private_address", "\(headers)")
+        if case .squid(let squid) = fx.parent {
+            fx.gate.stop()
+            usleep(500_000)
+            #expect(!squid.accessLog.contains("10.0.0.5"), "the parent was asked: \(squid.accessLog)")
+        }
+    }
+
     @Test func tinyproxyWithCredentialsFromEnvironment() throws {
         let fx = try Fixture("parent-cred-env", env: ["TG_PARENT_CREDS": "\(Self.parentUser):\(Self.parentPassword)"],
                              makeParent: Self.tinyproxy(auth: true)) { config, _ in
