@@ -16,12 +16,15 @@ final class ConnectionRace {
     private var queue: [HappyEyeballs.Action] = []
     private var performing = false
 
+    /// At most this many addresses are tried (after interleaving, so both families are among them).
+    static let maxCandidates = 8
+
     /// `addresses` are raced in ``HappyEyeballs/interleave(_:family:)`` order.
     init(loop: EventLoop, addresses: [SocketAddress], attemptDelay: Double,
          completion: @escaping (Result<(SocketChannel, SocketAddress), ConnectionRaceFailure>) -> Void) {
         self.loop = loop
-        self.addresses = HappyEyeballs.interleave(addresses, family: { $0.family })
-        self.machine = HappyEyeballs(candidateCount: addresses.count, attemptDelay: attemptDelay)
+        self.addresses = Array(HappyEyeballs.interleave(addresses, family: { $0.family }).prefix(Self.maxCandidates))
+        self.machine = HappyEyeballs(candidateCount: self.addresses.count, attemptDelay: attemptDelay)
         self.completion = completion
     }
 

@@ -135,7 +135,7 @@ final class UpstreamConnector: @unchecked Sendable {
             finish(.failure(.denied(denied, "\(host) resolves to \(shown), a private or special-purpose address")))
             return
         }
-        connect(to: Array(allowed.prefix(8)), what: "\(host):\(port)") { [self] channel, address in
+        connect(to: allowed, what: "\(host):\(port)") { [self] channel, address in
             finish(.success(ConnectedUpstream(channel: channel, address: address, viaOverride: viaOverride, reported: reported)))
         }
     }
@@ -181,7 +181,7 @@ final class UpstreamConnector: @unchecked Sendable {
             case .failure(let failure):
                 finish(.failure(.unreachable("\(name): \(failure.description)")))
             case .success(let addresses):
-                connect(to: Array(addresses.prefix(8)), what: name) { [self] channel, address in
+                connect(to: addresses, what: name) { [self] channel, address in
                     sendConnect(parent, channel: channel, address: address, targetHost: targetHost, targetPort: targetPort)
                 }
             }
