@@ -5,7 +5,7 @@ import TLSGateIO
 /// Sends `CONNECT` on a connection to the parent proxy and reads its answer (``ParentConnect``
 /// decides). The response head is bounded by ``ParentConnect/maxResponseHeadBytes``; the time is
 /// bounded by the session's connect timeout, which covers this phase. Reports once, unless
-/// cancelled; the channel stays the caller's.
+/// cancelled (which closes the channel); after a report the channel is the caller's.
 final class ParentTunnelExchange {
     enum Outcome {
         case established
@@ -34,9 +34,10 @@ final class ParentTunnelExchange {
         if completion != nil { channel.wantReads(true) }
     }
 
+    /// Gives up (the session's timeout): the connection to the parent is closed.
     func cancel() {
         completion = nil
-        channel.setHandlers(readable: {}, writable: {})
+        channel.close()
     }
 
     private func writable() {

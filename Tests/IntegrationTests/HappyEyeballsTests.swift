@@ -6,11 +6,9 @@ import Testing
 /// address is tried after 250 ms, the winner is used and the stalled attempt is closed.
 @Suite(.serialized)
 struct HappyEyeballsIntegrationTests {
-    /// tlsgate's sockets still in SYN_SENT to `port` (the losing attempts must be closed).
+    /// tlsgate's sockets still in SYN_SENT to `port` after up to 2 s (the losing attempts must be closed).
     static func synSentSockets(of pid: Int32?, to port: Int) throws -> [String] {
-        guard let pid else { return [] }
-        let r = try Exec.run("ss", ["-Htnp", "state", "syn-sent", "( dport = :\(port) )"], timeout: 10)
-        return r.stdoutText.split(separator: "\n").map(String.init).filter { $0.contains("pid=\(pid),") }
+        try tcpSockets(of: pid, state: "syn-sent", toPort: port, waitingForNone: 2)
     }
 
     /// A dropper and an upstream on `upstreamHost`; a.example.test resolves to [dropper, upstream]
@@ -52,11 +50,7 @@ struct HappyEyeballsIntegrationTests {
                                   "http://\(Names.a)/bytes/100"], timeout: 20)
             #expect(r.status == 0 && Curl.status(r) == 200, "curl \(r.stderrText)\n\(gate.diagnostics)")
             // tlsgate closed its SYN_SENT attempt to the dropper when the other address won.
-            var left = try Self.synSentSockets(of: gate.pid, to: dropper.port)
-            for _ in 0..<20 where !left.isEmpty {
-                usleep(100_000)
-                left = try Self.synSentSockets(of: gate.pid, to: dropper.port)
-            }
+            let left = try Self.synSentSockets(of: gate.pid, to: dropper.port)
             #expect(left.isEmpty, "tlsgate still has a connect in flight to the stalled address: \(left)")
         }
     }
@@ -93,11 +87,7 @@ struct HappyEyeballsIntegrationTests {
         #expect(Curl.headers(file: dir.file("h"))["x-tlsgate-error"] == "upstream_unreachable")
         let body = String(decoding: FileManager.default.contents(atPath: dir.file("body")) ?? Data(), as: UTF8.self)
         #expect(body.contains("timed out after 2.0s waiting for a TCP connection"), "\(body)")
-        var left = try Self.synSentSockets(of: gate.pid, to: d4.port) + Self.synSentSockets(of: gate.pid, to: d6.port)
-        for _ in 0..<20 where !left.isEmpty {
-            usleep(100_000)
-            left = try Self.synSentSockets(of: gate.pid, to: d4.port) + Self.synSentSockets(of: gate.pid, to: d6.port)
-        }
+        let left = try Self.synSentSockets(of: gate.pid, to: d4.port) + Self.synSentSockets(of: gate.pid, to: d6.port)
         #expect(left.isEmpty, "attempts left in flight after the timeout: \(left)")
     }
 }

@@ -235,6 +235,9 @@ struct ParentProxyTests {
         #expect(Curl.headers(file: dir.file("h"))["x-tlsgate-error"] == "upstream_unreachable", "\(mode)")
         let body = String(decoding: FileManager.default.contents(atPath: dir.file("body")) ?? Data(), as: UTF8.self)
         #expect(body.contains(expected), "\(mode): \(body)")
+        // The connection to the parent is closed once the request is answered.
+        let left = try tcpSockets(of: gate.pid, state: "established", toPort: port, waitingForNone: 3)
+        #expect(left.isEmpty, "\(mode): tlsgate still holds a connection to the parent: \(left)")
     }
 
     // MARK: - Credentials

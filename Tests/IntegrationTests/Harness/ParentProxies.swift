@@ -19,6 +19,19 @@ func freeLoopbackPort() throws -> Int {
     return Int(UInt16(bigEndian: addr.sin_port))
 }
 
+/// `pid`'s TCP sockets in `state` (ss state name: syn-sent, established, …) to port `port`, as ss
+/// lines; waits up to `timeout` for there to be none (returns what is left).
+func tcpSockets(of pid: Int32?, state: String, toPort port: Int, waitingForNone timeout: Double = 0) throws -> [String] {
+    guard let pid else { return [] }
+    let deadline = Date().addingTimeInterval(timeout)
+    while true {
+        let r = try Exec.run("ss", ["-Htnp", "state", state, "( dport = :\(port) )"], timeout: 10)
+        let mine = r.stdoutText.split(separator: "\n").map(String.init).filter { $0.contains("pid=\(pid),") }
+        if mine.isEmpty || Date() >= deadline { return mine }
+        usleep(100_000)
+    }
+}
+
 /// Waits until something accepts TCP connections on 127.0.0.1:`port`.
 func waitForListener(_ port: Int, timeout: Double, process: ManagedProcess) throws {
     let deadline = Date().addingTimeInterval(timeout)
