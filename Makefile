@@ -5,7 +5,8 @@ CONFIG ?= config/tlsgate.yaml
 
 # System packages: build (OpenSSL headers), run (CA roots), tests (real peers).
 APT_BUILD := libssl-dev libcrypt-dev pkg-config ca-certificates
-APT_TEST  := openssl curl python3 python3-pip
+# squid-openssl provides the `squid` binary (parent-proxy tests, bench); tinyproxy likewise.
+APT_TEST  := openssl curl python3 python3-pip squid-openssl tinyproxy
 PIP_TEST  := awscli moto werkzeug
 
 .PHONY: all deps deps-test build release run test unit integration bench clean

@@ -53,10 +53,12 @@ let package = Package(
             "TLSGatePolicy",
             .product(name: "Yams", package: "Yams"),
         ]),
+        // Reaching upstreams: Happy Eyeballs racing and the parent proxy's CONNECT, as pure state machines.
+        .target(name: "TLSGateEgress", dependencies: ["TLSGateHTTP"], swiftSettings: dataPath),
         // Sessions: forward (re-origination) and tunnel, the listener, the server.
         .target(name: "TLSGateProxy", dependencies: [
             "CShims", "TLSGateIO", "TLSGateTLS", "TLSGateHTTP", "TLSGatePolicy", "TLSGateAudit", "TLSGateConfig",
-            "TLSGateAWS", "TLSGateMetrics", "TLSGateCA",
+            "TLSGateAWS", "TLSGateMetrics", "TLSGateCA", "TLSGateEgress",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: dataPath),
         // Prometheus metrics of the proxy (own registry; the global MetricsSystem is not bootstrapped).
@@ -71,7 +73,7 @@ let package = Package(
         ]),
         .executableTarget(name: "tlsgate", dependencies: [
             "TLSGateProxy", "TLSGateConfig", "TLSGateTLS", "TLSGateAWS", "TLSGateAdmin", "TLSGateMetrics",
-            "TLSGateAudit", "TLSGateIO", "TLSGatePolicy", "TLSGateCA",
+            "TLSGateAudit", "TLSGateIO", "TLSGatePolicy", "TLSGateCA", "TLSGateEgress",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -86,6 +88,7 @@ let package = Package(
         .testTarget(name: "TLSGateCATests", dependencies: ["TLSGateCA", "TLSGateTLS", "TLSGatePolicy"]),
         .testTarget(name: "TLSGateProxyTests", dependencies: ["TLSGateProxy"]),
         .testTarget(name: "TLSGateMetricsTests", dependencies: ["TLSGateMetrics"]),
+        .testTarget(name: "TLSGateEgressTests", dependencies: ["TLSGateEgress"]),
         .testTarget(name: "TLSGateAdminTests", dependencies: [
             "TLSGateAdmin", "TLSGateIO",
             .product(name: "Logging", package: "swift-log"),

@@ -12,7 +12,8 @@ struct ConfigParser {
                           "admin", "shutdown_grace", "allow_clients", "proxy_auth", "aws", "event_loops",
                           "tunnel_relay", "intercept"]
     static let tlsKeys = ["min_version", "ca_bundle"]
-    static let upstreamKeys = ["resolve", "connect_timeout", "handshake_timeout"]
+    static let upstreamKeys = ["resolve", "connect_timeout", "handshake_timeout",
+                                "proxy", "no_proxy", "proxy_credentials_file", "proxy_credentials_env"]
     static let policyKeys = ["mode", "allow_hosts", "connect_ports", "deny_private_addresses", "fips"]
     static let timeoutKeys = ["request_head", "idle", "client_hello", "tunnel_idle"]
     static let limitKeys = ["max_request_head_bytes", "max_connections", "max_connections_per_client",
@@ -251,6 +252,7 @@ struct ConfigParser {
             default: break
             }
         }
+        try parseParentProxy(node, into: &upstream)
     }
 
     private func parseResolve(_ node: Node) throws(ConfigError) -> ResolveOverrides {
@@ -275,12 +277,21 @@ struct ConfigParser {
                 throw error(keyNode, "\(path): duplicate host pattern (also on line \(line))")
             }
             seen[pattern] = keyNode.mark?.line ?? 0
-            let text = try string(valueNode, path, expected: "ADDRESS[:PORT]")
-            do {
-                overrides.set(pattern, try UpstreamTarget(parsing: text))
-            } catch {
-                throw self.error(valueNode, "\(path): \(error.message)")
+            // One ADDRESS[:PORT], or a list of them (raced with Happy Eyeballs, in the order given).
+            let items = isScalar(valueNode) ? [valueNode] : try list(valueNode, path, of: "ADDRESS[:PORT] values")
+            guard !items.isEmpty, items.count <= 16 else {
+                throw error(valueNode, "\(path): give 1 to 16 addresses, got \(items.count)")
             }
+            var targets: [UpstreamTarget] = []
+            for item in items {
+                let text = try string(item, path, expected: "ADDRESS[:PORT]")
+                do {
+                    targets.append(try UpstreamTarget(parsing: text))
+                } catch {
+                    throw self.error(item, "\(path): \(error.message)")
+                }
+            }
+            overrides.set(pattern, targets: targets)
         }
         return overrides
     }
@@ -335,7 +346,7 @@ struct ConfigParser {
     // MARK: - Typed values
 
     /// The key/value pairs of a mapping (a null section is empty); unknown keys are errors.
-    private func entries(of node: Node, path: String?, allowed: [String]) throws(ConfigError) -> [(String, Node)] {
+    func entries(of node: Node, path: String?, allowed: [String]) throws(ConfigError) -> [(String, Node)] {
         if isNull(node) { return [] }
         guard case .mapping(let mapping) = node else {
             let name = path.map { "\($0): " } ?? ""
@@ -359,21 +370,21 @@ struct ConfigParser {
         return result
     }
 
-    private func list(_ node: Node, _ path: String, of what: String) throws(ConfigError) -> [Node] {
+    func list(_ node: Node, _ path: String, of what: String) throws(ConfigError) -> [Node] {
         guard case .sequence(let sequence) = node else {
             throw error(node, "\(path): expected a list of \(what) (use [] for none), got \(kind(node))")
         }
         return Array(sequence)
     }
 
-    private func string(_ node: Node, _ path: String, expected: String) throws(ConfigError) -> String {
+    func string(_ node: Node, _ path: String, expected: String) throws(ConfigError) -> String {
         guard case .scalar(let scalar) = node, !isNull(node) else {
             throw error(node, "\(path): expected \(expected), got \(kind(node))")
         }
         return scalar.string
     }
 
-    private func parsed<T>(_ node: Node, _ path: String,
+    func parsed<T>(_ node: Node, _ path: String,
                           _ parse: (String) throws(ValueError) -> T) throws(ConfigError) -> T {
         let text = try string(node, path, expected: "a value")
         do {
@@ -432,7 +443,7 @@ struct ConfigParser {
 
     // MARK: - Nodes
 
-    private func isNull(_ node: Node) -> Bool {
+    func isNull(_ node: Node) -> Bool {
         guard case .scalar(let scalar) = node, scalar.style == .plain else { return false }
         return ["", "~", "null", "Null", "NULL"].contains(scalar.string)
     }
@@ -442,7 +453,7 @@ struct ConfigParser {
         return false
     }
 
-    private func kind(_ node: Node) -> String {
+    func kind(_ node: Node) -> String {
         switch node {
         case .mapping: return "a mapping"
         case .sequence: return "a list"

@@ -145,12 +145,19 @@ public struct UpstreamSettings: Sendable, Equatable {
     public var connectTimeout: Double
     /// `handshake_timeout`: seconds for the upstream TLS handshake.
     public var handshakeTimeout: Double
+    /// `proxy` (+ `proxy_credentials_file` / `proxy_credentials_env`): the parent proxy upstreams
+    /// are reached through with CONNECT; nil = connect directly.
+    public var proxy: ParentProxy?
+    /// `no_proxy`: host patterns reached directly even when `proxy` is set.
+    public var noProxy: HostAllowlist
 
     public init(resolve: ResolveOverrides = ResolveOverrides(), connectTimeout: Double = 10,
-                handshakeTimeout: Double = 10) {
+                handshakeTimeout: Double = 10, proxy: ParentProxy? = nil, noProxy: HostAllowlist = HostAllowlist([])) {
         self.resolve = resolve
         self.connectTimeout = connectTimeout
         self.handshakeTimeout = handshakeTimeout
+        self.proxy = proxy
+        self.noProxy = noProxy
     }
 }
 

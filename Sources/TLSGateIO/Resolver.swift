@@ -19,7 +19,9 @@ public enum Resolver {
         }
     }
 
-    /// Resolves `host` to its addresses (IPv4 first, then IPv6), calling `completion` on `loop`.
+    /// Resolves `host` to its IPv4 and IPv6 addresses in getaddrinfo's order (RFC 6724 destination
+    /// address selection, tunable in /etc/gai.conf), calling `completion` on `loop`. Callers race
+    /// them with Happy Eyeballs, which interleaves the families.
     /// A numeric address is answered at once, before this returns (the caller is on `loop`).
     public static func resolve(host: String, port: Int, on loop: EventLoop,
                                completion: @escaping @Sendable (Result<[SocketAddress], Failure>) -> Void) {
@@ -45,8 +47,7 @@ public enum Resolver {
             return .failure(.notFound(host: host, message: String(cString: gai_strerror(rc))))
         }
         defer { freeaddrinfo(first) }
-        var v4: [SocketAddress] = []
-        var v6: [SocketAddress] = []
+        var all: [SocketAddress] = []
         var node: UnsafeMutablePointer<addrinfo>? = first
         var guardCount = 0
         while let entry = node, guardCount < 64 {
@@ -57,11 +58,10 @@ public enum Resolver {
                     dst.copyMemory(from: UnsafeRawBufferPointer(start: addr, count: Int(entry.pointee.ai_addrlen)))
                 }
                 let address = SocketAddress(storage: storage)
-                if address.family == AF_INET { v4.append(address) } else if address.family == AF_INET6 { v6.append(address) }
+                if address.family == AF_INET || address.family == AF_INET6 { all.append(address) }
             }
             node = entry.pointee.ai_next
         }
-        let all = v4 + v6
         return all.isEmpty ? .failure(.notFound(host: host, message: "no addresses")) : .success(all)
     }
 }

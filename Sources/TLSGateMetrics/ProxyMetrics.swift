@@ -68,6 +68,7 @@ public final class ProxyMetrics: Sendable {
     private let auditFailuresCounter: Counter
     private let auditTotals = AuditTotals()
     private let upstreamConnects: Counter
+    private let parentConnects: Counter
     private let upstreamReuses: Counter
     private let poolIdle: Gauge
     /// Index: ``PoolClose`` raw value.
@@ -165,6 +166,9 @@ public final class ProxyMetrics: Sendable {
 
         upstreamConnects = registry.makeCounter(descriptor: Family(
             "tlsgate_upstream_connections_total", "Upstream connections opened in forward mode.").descriptor)
+        parentConnects = registry.makeCounter(descriptor: Family(
+            "tlsgate_upstream_parent_connections_total",
+            "Upstream connections (forward mode and tunnels) opened through the parent proxy (upstream.proxy).").descriptor)
         upstreamReuses = registry.makeCounter(descriptor: Family(
             "tlsgate_upstream_reused_total",
             "Forward-mode requests sent on an upstream connection that served an earlier request (kept or pooled).").descriptor)
@@ -180,6 +184,9 @@ public final class ProxyMetrics: Sendable {
 
     /// A forward-mode request opened a new upstream connection.
     public func upstreamConnected() { upstreamConnects.increment() }
+
+    /// An upstream connection (forward or tunnel) was opened through the parent proxy.
+    public func upstreamConnectedViaParent() { parentConnects.increment() }
 
     /// A forward-mode request went out on a connection that served an earlier request.
     public func upstreamReused() { upstreamReuses.increment() }

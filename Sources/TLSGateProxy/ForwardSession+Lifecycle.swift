@@ -42,10 +42,11 @@ extension ForwardSession {
                 env.metrics.request(status: 408)
             }
         case .connecting:
+            let waited = connector?.waitingFor ?? "the upstream"
             connector?.cancel()
             connector = nil
             failExchange(status: 502, code: ViolationCode.upstreamUnreachable.rawValue, violation: .upstreamUnreachable,
-                         message: "connecting to \(exchange?.host ?? "upstream") timed out after \(env.settings.connectTimeout)s")
+                         message: "connecting to \(exchange?.host ?? "upstream") timed out after \(env.settings.connectTimeout)s waiting for \(waited)")
         case .handshaking:
             failExchange(status: 502, code: "upstream_tls_failed", violation: nil,
                          message: "TLS handshake with \(exchange?.host ?? "upstream") timed out")

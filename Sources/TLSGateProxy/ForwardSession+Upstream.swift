@@ -30,8 +30,12 @@ extension ForwardSession {
             case .failure(.unreachable(let message)):
                 failExchange(status: 502, code: ViolationCode.upstreamUnreachable.rawValue,
                              violation: .upstreamUnreachable, message: message)
+            case .failure(.parentRefused(_, let message)):
+                // An error outcome, not a policy decision: the parent said no.
+                failExchange(status: 502, code: "parent_proxy_refused", violation: nil, message: message)
             case .success(let connected):
                 env.metrics.upstreamConnected()
+                if connected.viaParent { env.metrics.upstreamConnectedViaParent() }
                 for code in connected.reported where exchange?.violations.contains(code) == false {
                     exchange?.violations.append(code)
                     exchange?.decision = .report

@@ -1,4 +1,5 @@
 import TLSGateConfig
+import TLSGateEgress
 import TLSGatePolicy
 import TLSGateTLS
 
@@ -34,6 +35,13 @@ public struct ProxySettings: Sendable {
     public var allowClients: [CIDR]
     /// How tunnels move bytes after the hellos.
     public var tunnelRelay: TunnelRelay
+    /// `upstream.proxy`: the parent proxy upstreams are reached through with CONNECT; nil = direct.
+    public var parent: ParentRoute?
+    /// `upstream.no_proxy`: hosts reached directly even with a parent.
+    public var noProxy: HostAllowlist = HostAllowlist([])
+    /// RFC 8305 connection attempt delay: the next address is tried when an attempt has not
+    /// connected within this (or as soon as it fails).
+    public var attemptDelay: Double = HappyEyeballs.defaultAttemptDelay
 
     public init(policy: EgressPolicy = .default, overrides: ResolveOverrides = ResolveOverrides(),
                 minimumTLS: TLSProtocolVersion = .tls12, connectTimeout: Double = 10, handshakeTimeout: Double = 10,

@@ -122,7 +122,10 @@ final class TunnelSession: DrainableSession, @unchecked Sendable {
                 refuse(status: 403, code: code.rawValue, violation: nil, message: message)
             case .failure(.unreachable(let message)):
                 refuse(status: 502, code: ViolationCode.upstreamUnreachable.rawValue, violation: .upstreamUnreachable, message: message)
+            case .failure(.parentRefused(_, let message)):
+                refuse(status: 502, code: "parent_proxy_refused", violation: nil, message: message)
             case .success(let connected):
+                if connected.viaParent { env.metrics.upstreamConnectedViaParent() }
                 for code in connected.reported {
                     record.addViolation(code)
                     record.decision = .report
@@ -284,10 +287,11 @@ final class TunnelSession: DrainableSession, @unchecked Sendable {
     private func timerFired() {
         switch phase {
         case .connecting:
+            let waited = connector?.waitingFor ?? "the upstream"
             connector?.cancel()
             connector = nil
             refuse(status: 502, code: ViolationCode.upstreamUnreachable.rawValue, violation: .upstreamUnreachable,
-                   message: "connecting to \(record.host ?? "upstream") timed out")
+                   message: "connecting to \(record.host ?? "upstream") timed out after \(env.settings.connectTimeout)s waiting for \(waited)")
         case .awaitingClientHello:
             let why = clientBuffer.isEmpty ? "no TLS ClientHello within \(env.settings.clientHelloTimeout)s"
                                            : "incomplete TLS ClientHello after \(env.settings.clientHelloTimeout)s"

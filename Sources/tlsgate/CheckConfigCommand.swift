@@ -19,6 +19,7 @@ struct CheckConfigCommand: ParsableCommand {
         do {
             let loaded = try TLSGateConfig.load(path: config)
             _ = try TLSContext(client: ConfigMapping.tlsConfiguration(loaded, configPath: config))
+            _ = try ConfigMapping.parentRoute(loaded)   // the parent's credentials load (never printed)
             if let catalog = try SharedFiles.catalogPath(for: loaded, configPath: config) {
                 _ = try AWSEndpointCatalog.load(path: catalog)
             }

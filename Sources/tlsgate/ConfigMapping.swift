@@ -1,6 +1,7 @@
 import Glibc
 import TLSGateCA
 import TLSGateConfig
+import TLSGateEgress
 import TLSGateProxy
 import TLSGateTLS
 
@@ -55,7 +56,27 @@ enum ConfigMapping {
         config.tls.minVersion == .tls13 ? .tls13 : .tls12
     }
 
-    static func proxySettings(_ config: TLSGateConfig) -> ProxySettings {
+    /// The parent proxy with its credentials read (file or environment); errors never hold a password.
+    static func parentRoute(_ config: TLSGateConfig) throws(MissingFile) -> ParentRoute? {
+        guard let proxy = config.upstream.proxy else { return nil }
+        guard let source = proxy.credentials else { return ParentRoute(host: proxy.host, port: proxy.port) }
+        do {
+            let credentials = try source.load()
+            return ParentRoute(host: proxy.host, port: proxy.port, user: credentials.user, password: credentials.password)
+        } catch {
+            throw MissingFile(description: error.message)
+        }
+    }
+
+    /// The proxy's settings, the parent proxy's credentials included (read now).
+    static func proxySettings(_ config: TLSGateConfig) throws(MissingFile) -> ProxySettings {
+        var settings = baseProxySettings(config)
+        settings.parent = try parentRoute(config)
+        settings.noProxy = config.upstream.noProxy
+        return settings
+    }
+
+    private static func baseProxySettings(_ config: TLSGateConfig) -> ProxySettings {
         ProxySettings(
             policy: config.policy,
             overrides: config.upstream.resolve,

@@ -53,6 +53,15 @@ struct DoctorCommand: ParsableCommand {
                 line("TLS context", "\(error)")
                 problems.append("the TLS context cannot be built: \(error)")
             }
+            if let proxy = loaded.upstream.proxy {
+                do {
+                    let route = try ConfigMapping.parentRoute(loaded)
+                    line("parent proxy", "\(proxy)\(route?.user.map { ", user \($0)" } ?? ""), no_proxy: \(loaded.upstream.noProxy.patterns.count) patterns")
+                } catch {
+                    line("parent proxy", "\(proxy): \(error)")
+                    problems.append("the parent proxy's credentials do not load: \(error)")
+                }
+            }
             line("policy", "mode \(loaded.policy.mode.rawValue), fips \(loaded.policy.fips.rawValue), \(loaded.policy.allowHosts.patterns.count) allowed host patterns")
             if loaded.policy.fips != .off && !fips.isActive {
                 advice.append("policy.fips is \(loaded.policy.fips.rawValue) but no OpenSSL FIPS provider is active: tlsgate enforces FIPS endpoints and FIPS-approved TLS algorithms, but the cryptography is not a FIPS 140 validated module; install and configure the OpenSSL FIPS provider if validation is required")

@@ -42,7 +42,7 @@ final class ProxyRuntime: @unchecked Sendable {
         let tls = try TLSContext(client: ConfigMapping.tlsConfiguration(config, configPath: configPath))
         let auth = try config.proxyAuth.map { try ProxyAuthenticator(usersFile: $0.usersFile, realm: $0.realm) }
         let intercept = try ConfigMapping.interceptSetup(config, configPath: configPath, previous: self.intercept)
-        let environment = ProxyEnvironment(settings: ConfigMapping.proxySettings(config), tls: tls, audit: audit, logger: logger,
+        let environment = ProxyEnvironment(settings: try ConfigMapping.proxySettings(config), tls: tls, audit: audit, logger: logger,
                                            auth: auth, upstreamSlots: upstreamSlots, metrics: metrics, catalog: try catalog(for: config),
                                            intercept: intercept)
         self.intercept = intercept
@@ -159,6 +159,7 @@ final class ProxyRuntime: @unchecked Sendable {
             "policy.mode": "\(config.policy.mode.rawValue)",
             "policy.fips": "\(config.policy.fips.rawValue)",
             "intercept": "\(intercept.map { "on (\($0.hosts.count) host patterns)" } ?? "off")",
+            "upstream.proxy": "\(config.upstream.proxy.map { "http://\($0.authority)" } ?? "none")",
         ])
         installSignals()
     }

@@ -84,3 +84,18 @@ import Testing
         #expect(PolicyMode(rawValue: "report") == .report)
     }
 }
+
+/// `upstream.resolve` entries with several addresses (raced by Happy Eyeballs).
+@Suite struct ResolveOverridesMultiTargetTests {
+    @Test func severalTargetsInOrder() throws {
+        var overrides = ResolveOverrides()
+        let targets = [UpstreamTarget(host: "127.0.0.1", port: 1), UpstreamTarget(host: "::1", port: 2)]
+        overrides.set(try HostPattern("*.example.test"), targets: targets)
+        #expect(overrides.lookupAll("a.example.test") == targets)
+        #expect(overrides.lookup("a.example.test") == targets[0])
+        #expect(overrides.lookupAll("other.test").isEmpty)
+        #expect(overrides.entries.count == 1 && overrides.entries[0].target == targets[0])
+        overrides.set(try HostPattern("*.example.test"), UpstreamTarget(host: "10.0.0.1"))
+        #expect(overrides.lookupAll("a.example.test") == [UpstreamTarget(host: "10.0.0.1")])
+    }
+}

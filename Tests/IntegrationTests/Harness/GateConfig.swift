@@ -35,6 +35,14 @@ struct GateConfig {
     var maxConnections: Int? = nil
     var maxConnectionsPerClient: Int? = nil
     var maxUpstreamPerHost: Int? = nil
+    /// `upstream.resolve` entries with several addresses (host -> ["127.0.0.1:P", "[::1]:Q"]).
+    var resolveLists: [String: [String]] = [:]
+    /// `upstream.proxy` (parent proxy URL), `no_proxy`, credentials file / env variable name.
+    var parentProxy: String? = nil
+    var noProxy: [String]? = nil
+    var proxyCredentialsFile: String? = nil
+    var proxyCredentialsEnv: String? = nil
+    var connectTimeout: String = "5s"
     /// Extra YAML appended verbatim.
     var extra: String = ""
 
@@ -50,16 +58,23 @@ struct GateConfig {
               min_version: "\(minVersion)"
               ca_bundle: \(Self.quote(caBundle))
             upstream:
-              connect_timeout: 5s
+              connect_timeout: \(connectTimeout)
               handshake_timeout: 10s
 
             """
-        if resolve.isEmpty {
+        if let parentProxy { y += "  proxy: \(Self.quote(parentProxy))\n" }
+        if let noProxy { y += "  no_proxy: [\(noProxy.map(Self.quote).joined(separator: ", "))]\n" }
+        if let proxyCredentialsFile { y += "  proxy_credentials_file: \(Self.quote(proxyCredentialsFile))\n" }
+        if let proxyCredentialsEnv { y += "  proxy_credentials_env: \(Self.quote(proxyCredentialsEnv))\n" }
+        if resolve.isEmpty && resolveLists.isEmpty {
             y += "  resolve: {}\n"
         } else {
             y += "  resolve:\n"
-            for (k, v) in resolve.sorted(by: { $0.key < $1.key }) {
+            for (k, v) in resolve.sorted(by: { $0.key < $1.key }) where resolveLists[k] == nil {
                 y += "    \(Self.quote(k)): \(Self.quote(v))\n"
+            }
+            for (k, v) in resolveLists.sorted(by: { $0.key < $1.key }) {
+                y += "    \(Self.quote(k)): [\(v.map(Self.quote).joined(separator: ", "))]\n"
             }
         }
         y += "policy:\n  mode: \(mode)\n  allow_hosts:\n"

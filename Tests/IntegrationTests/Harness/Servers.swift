@@ -4,14 +4,17 @@ import Foundation
 final class Upstream {
     let process: ManagedProcess
     let port: Int
+    /// The listening address (127.0.0.1, or ::1 for an IPv6 upstream).
+    let host: String
 
     /// Environment making OpenSSL willing to speak TLS 1.0/1.1 (no system config, SECLEVEL=0 ciphers).
     static let legacyEnv = ["OPENSSL_CONF": "/dev/null"]
 
     init(cert: CertPair, dir: TempDir, name: String = "upstream", tlsMin: String = "1.2",
-         tlsMax: String = "1.3", ciphers: String? = nil, env: [String: String] = [:]) throws {
+         tlsMax: String = "1.3", ciphers: String? = nil, env: [String: String] = [:], host: String = "127.0.0.1") throws {
+        self.host = host
         var args = [Paths.script("upstream.py"), "--cert", cert.cert, "--key", cert.key,
-                    "--tls-min", tlsMin, "--tls-max", tlsMax]
+                    "--tls-min", tlsMin, "--tls-max", tlsMax, "--host", host]
         if let ciphers { args += ["--ciphers", ciphers] }
         process = try ManagedProcess(name: name, program: Paths.python, arguments: args, env: env, dir: dir)
         port = try process.waitForPort(#"^(\d+)\n"#, timeout: 15)
@@ -26,7 +29,25 @@ final class Upstream {
 
     deinit { process.stop() }
     func stop() { process.stop() }
-    var target: String { "127.0.0.1:\(port)" }
+    var target: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+/// Support/syn_drop.py: an address on `host` that drops SYNs (a full backlog-0 accept queue).
+final class SynDropper {
+    let process: ManagedProcess
+    let port: Int
+    let host: String
+
+    init(dir: TempDir, host: String = "127.0.0.1", name: String = "syn-drop") throws {
+        self.host = host
+        process = try ManagedProcess(name: name, program: Paths.python,
+                                     arguments: [Paths.script("syn_drop.py"), "--host", host], dir: dir)
+        port = try process.waitForPort(#"^(\d+)\n"#, timeout: 15)
+    }
+
+    deinit { process.stop() }
+    func stop() { process.stop() }
+    var target: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }
 
 /// `openssl s_server -www` on 127.0.0.1 (raw TLS peer; GET / returns a status page).

@@ -220,6 +220,8 @@ def main():
         ctx.set_ciphers(args.ciphers)
     ctx.load_cert_chain(args.cert, args.key)
 
+    if ":" in args.host:
+        Server.address_family = socket.AF_INET6
     srv = Server((args.host, args.port), Handler)
     srv.verbose = args.verbose
     srv.socket = ctx.wrap_socket(srv.socket, server_side=True, do_handshake_on_connect=False)
