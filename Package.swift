@@ -43,7 +43,11 @@ let package = Package(
         .target(name: "TLSGateHTTP", swiftSettings: dataPath),
         // Host allowlists, address classes, violation codes.
         .target(name: "TLSGatePolicy", swiftSettings: dataPath),
-        .target(name: "TLSGateAWS", dependencies: ["TLSGatePolicy"], swiftSettings: dataPath),
+        .target(name: "TLSGateAWS", dependencies: ["TLSGatePolicy", "TLSGateData"], swiftSettings: dataPath),
+        // The AWS endpoint catalog and the Amazon roots, built into the binary (Plugins/EmbedData).
+        .target(name: "TLSGateData", plugins: ["EmbedData"]),
+        .executableTarget(name: "EmbedDataTool"),
+        .plugin(name: "EmbedData", capability: .buildTool(), dependencies: ["EmbedDataTool"]),
         // JSON Lines audit records, redaction, the ordered writer.
         .target(name: "TLSGateAudit", swiftSettings: dataPath),
         // YAML configuration with line-accurate errors.
@@ -69,7 +73,7 @@ let package = Package(
         ]),
         .executableTarget(name: "tlsgate", dependencies: [
             "TLSGateProxy", "TLSGateConfig", "TLSGateTLS", "TLSGateAWS", "TLSGateAdmin", "TLSGateMetrics",
-            "TLSGateAudit", "TLSGateIO", "TLSGatePolicy",
+            "TLSGateAudit", "TLSGateIO", "TLSGatePolicy", "TLSGateData",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -78,6 +82,7 @@ let package = Package(
         .testTarget(name: "TLSGateHTTPTests", dependencies: ["TLSGateHTTP"]),
         .testTarget(name: "TLSGatePolicyTests", dependencies: ["TLSGatePolicy"]),
         .testTarget(name: "TLSGateAWSTests", dependencies: ["TLSGateAWS"]),
+        .testTarget(name: "TLSGateDataTests", dependencies: ["TLSGateData", "TLSGateAWS", "TLSGateTLS"]),
         .testTarget(name: "TLSGateConfigTests", dependencies: ["TLSGateConfig"]),
         .testTarget(name: "TLSGateAuditTests", dependencies: ["TLSGateAudit"]),
         .testTarget(name: "TLSGateTLSTests", dependencies: ["TLSGateTLS"], exclude: ["Fixtures"]),

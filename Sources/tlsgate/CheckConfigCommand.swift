@@ -18,9 +18,7 @@ struct CheckConfigCommand: ParsableCommand {
         do {
             let loaded = try TLSGateConfig.load(path: config)
             _ = try TLSContext(client: ConfigMapping.tlsConfiguration(loaded, configPath: config))
-            if let catalog = try SharedFiles.catalogPath(for: loaded, configPath: config) {
-                _ = try AWSEndpointCatalog.load(path: catalog)
-            }
+            _ = try BuiltInData.loadCatalog(BuiltInData.catalogSource(for: loaded))
             print("\(config): OK")
         } catch let error as ConfigError {
             printError(error.description)
