@@ -9,10 +9,12 @@ final class Upstream {
     static let legacyEnv = ["OPENSSL_CONF": "/dev/null"]
 
     init(cert: CertPair, dir: TempDir, name: String = "upstream", tlsMin: String = "1.2",
-         tlsMax: String = "1.3", ciphers: String? = nil, env: [String: String] = [:]) throws {
+         tlsMax: String = "1.3", ciphers: String? = nil, env: [String: String] = [:], record: String? = nil) throws {
         var args = [Paths.script("upstream.py"), "--cert", cert.cert, "--key", cert.key,
                     "--tls-min", tlsMin, "--tls-max", tlsMax]
         if let ciphers { args += ["--ciphers", ciphers] }
+        // `record`: a file the upstream appends every request head it receives to.
+        if let record { args += ["--record", record] }
         process = try ManagedProcess(name: name, program: Paths.python, arguments: args, env: env, dir: dir)
         port = try process.waitForPort(#"^(\d+)\n"#, timeout: 15)
     }
