@@ -8,9 +8,9 @@ APT_BUILD := libssl-dev libcrypt-dev pkg-config ca-certificates
 APT_TEST  := openssl curl python3 python3-pip systemd
 PIP_TEST  := awscli moto werkzeug kubernetes-validate
 # Container image build and run (make image, make image-test).
-APT_IMAGE := podman buildah uidmap
+APT_IMAGE := podman buildah uidmap binutils
 
-.PHONY: all deps deps-test build release run test unit integration bench clean deploy-check
+.PHONY: all deps deps-test build release run test unit integration bench clean deploy-check deps-image image image-test
 
 all: build
 
@@ -42,6 +42,22 @@ test: deps-test
 	bash .ci/deploy-check.sh .build/debug/tlsgate
 	$(SWIFT) test
 	$(MAKE) image-test
+
+# The container image (Dockerfile): podman or docker, from a binary built here (no registry needed).
+IMAGE ?= tlsgate:latest
+deps-image:
+	@missing=""; for p in $(APT_IMAGE); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq $$missing; fi
+
+image: deps
+	@command -v podman >/dev/null 2>&1 || command -v docker >/dev/null 2>&1 || $(MAKE) deps-image
+	bash .ci/image.sh build $(IMAGE)
+
+# Builds the image with podman (private vfs store) and runs it with real requests through it
+# (podman run, or the image's root filesystem under unshare + chroot where crun cannot start).
+image-test: deps-test deps-image
+	bash .ci/image.sh test
 
 # systemd-analyze verify/security on the unit, kubernetes-validate on the manifests.
 deploy-check: deps-test
