@@ -28,6 +28,8 @@ WORKDIR /src
 COPY Package.swift ./
 COPY Plugins ./Plugins
 COPY Sources ./Sources
+# SwiftPM wants every declared target's directory, the test and fuzz targets too.
+COPY Tests ./Tests
 COPY config ./config
 COPY certs ./certs
 COPY deploy/image/rootfs.sh ./deploy/image/rootfs.sh
