@@ -6,10 +6,12 @@ CONFIG ?= config/tlsgate.yaml
 # System packages: build (OpenSSL headers), run (CA roots), tests (real peers).
 APT_BUILD := libssl-dev libcrypt-dev pkg-config ca-certificates
 # squid-openssl provides the `squid` binary (parent-proxy tests, bench); tinyproxy likewise.
-APT_TEST  := openssl curl python3 python3-pip squid-openssl tinyproxy
-PIP_TEST  := awscli moto werkzeug
+APT_TEST  := openssl curl python3 python3-pip squid-openssl tinyproxy systemd
+PIP_TEST  := awscli moto werkzeug kubernetes-validate
+# Container image build and run (make image, make image-test).
+APT_IMAGE := podman buildah uidmap binutils
 
-.PHONY: all deps deps-test build release run test unit integration bench clean
+.PHONY: all deps deps-test build release run test unit integration bench clean deploy-check deps-image image image-test
 
 all: build
 
@@ -22,7 +24,7 @@ deps-test: deps
 	@missing=""; for p in $(APT_TEST); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
-	@command -v aws >/dev/null 2>&1 && python3 -c 'import moto, werkzeug' 2>/dev/null || \
+	@command -v aws >/dev/null 2>&1 && command -v kubernetes-validate >/dev/null 2>&1 && python3 -c 'import moto, werkzeug' 2>/dev/null || \
 	  python3 -m pip install -q $(PIP_TEST) || python3 -m pip install -q --break-system-packages $(PIP_TEST)
 
 build: deps
@@ -34,10 +36,34 @@ release: deps
 run: release
 	.build/release/tlsgate run --config $(CONFIG)
 
-# Unit tests and integration tests (the proxy as a real process against real TLS peers).
+# Unit tests and integration tests (the proxy as a real process against real TLS peers), the
+# deployment files checked by their tools, and the container image built and run.
 test: deps-test
 	$(SWIFT) build
+	bash .ci/deploy-check.sh .build/debug/tlsgate
 	$(SWIFT) test
+	$(MAKE) image-test
+
+# The container image (Dockerfile): podman or docker, from a binary built here (no registry needed).
+IMAGE ?= tlsgate:latest
+deps-image:
+	@missing=""; for p in $(APT_IMAGE); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq $$missing; fi
+
+image: deps
+	@command -v podman >/dev/null 2>&1 || command -v docker >/dev/null 2>&1 || $(MAKE) deps-image
+	bash .ci/image.sh build $(IMAGE)
+
+# Builds the image with podman (private vfs store) and runs it with real requests through it
+# (podman run, or the image's root filesystem under unshare + chroot where crun cannot start).
+image-test: deps-test deps-image
+	bash .ci/image.sh test
+
+# systemd-analyze verify/security on the unit, kubernetes-validate on the manifests.
+deploy-check: deps-test
+	$(SWIFT) build --product tlsgate
+	bash .ci/deploy-check.sh .build/debug/tlsgate
 
 unit: deps
 	$(SWIFT) test --skip IntegrationTests

@@ -43,7 +43,11 @@ let package = Package(
         .target(name: "TLSGateHTTP", swiftSettings: dataPath),
         // Host allowlists, address classes, violation codes.
         .target(name: "TLSGatePolicy", swiftSettings: dataPath),
-        .target(name: "TLSGateAWS", dependencies: ["TLSGatePolicy"], swiftSettings: dataPath),
+        .target(name: "TLSGateAWS", dependencies: ["TLSGatePolicy", "TLSGateData"], swiftSettings: dataPath),
+        // The AWS endpoint catalog and the Amazon roots, built into the binary (Plugins/EmbedData).
+        .target(name: "TLSGateData", plugins: ["EmbedData"]),
+        .executableTarget(name: "EmbedDataTool"),
+        .plugin(name: "EmbedData", capability: .buildTool(), dependencies: ["EmbedDataTool"]),
         // The local CA for TLS interception: CA creation and validation, name constraints, leaf minting + LRU cache.
         .target(name: "TLSGateCA", dependencies: ["COpenSSL", "CShims", "TLSGateIO", "TLSGateTLS", "TLSGatePolicy"]),
         // JSON Lines audit records, redaction, the ordered writer.
@@ -73,7 +77,7 @@ let package = Package(
         ]),
         .executableTarget(name: "tlsgate", dependencies: [
             "TLSGateProxy", "TLSGateConfig", "TLSGateTLS", "TLSGateAWS", "TLSGateAdmin", "TLSGateMetrics",
-            "TLSGateAudit", "TLSGateIO", "TLSGatePolicy", "TLSGateCA", "TLSGateEgress",
+            "TLSGateAudit", "TLSGateIO", "TLSGatePolicy", "TLSGateCA", "TLSGateEgress", "TLSGateData",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -82,6 +86,7 @@ let package = Package(
         .testTarget(name: "TLSGateHTTPTests", dependencies: ["TLSGateHTTP"]),
         .testTarget(name: "TLSGatePolicyTests", dependencies: ["TLSGatePolicy"]),
         .testTarget(name: "TLSGateAWSTests", dependencies: ["TLSGateAWS"]),
+        .testTarget(name: "TLSGateDataTests", dependencies: ["TLSGateData", "TLSGateAWS", "TLSGateTLS"]),
         .testTarget(name: "TLSGateConfigTests", dependencies: ["TLSGateConfig"]),
         .testTarget(name: "TLSGateAuditTests", dependencies: ["TLSGateAudit"]),
         .testTarget(name: "TLSGateTLSTests", dependencies: ["TLSGateTLS"], exclude: ["Fixtures"]),

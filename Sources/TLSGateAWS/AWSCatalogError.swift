@@ -4,15 +4,11 @@ public enum AWSCatalogError: Error, Equatable, CustomStringConvertible {
     case unreadable(path: String, reason: String)
     /// The file is not a catalog this version understands.
     case malformed(path: String, reason: String)
-    /// None of the search paths holds a catalog.
-    case notFound(searched: [String])
 
     public var description: String {
         switch self {
         case .unreadable(let path, let reason): return "cannot read AWS endpoint catalog \(path): \(reason)"
         case .malformed(let path, let reason): return "malformed AWS endpoint catalog \(path): \(reason)"
-        case .notFound(let searched):
-            return "no AWS endpoint catalog (aws-endpoints.json) in: " + searched.joined(separator: ", ")
         }
     }
 }

@@ -1,33 +1,24 @@
 import Foundation
+import TLSGateData
 import TLSGatePolicy
 
-// Loading config/aws-endpoints.json (written by config/generate-aws-endpoints.py). Start-up only:
-// the only place this module uses Foundation.
+// Loading config/aws-endpoints.json (written by config/generate-aws-endpoints.py), built in or from
+// `aws.endpoints`. Start-up only: the only place this module uses Foundation.
 
 extension AWSEndpointCatalog {
     /// The catalog format this version reads.
     public static let supportedFormat = 1
 
-    /// Where `loadDefault` looks, in order: next to the configuration file (when given), the
-    /// working directory's `config/`, `/etc/tlsgate/`, `/usr/local/share/tlsgate/`.
-    public static func defaultSearchPaths(configFile: String? = nil) -> [String] {
-        var paths: [String] = []
-        if let configFile {
-            let directory = (configFile as NSString).deletingLastPathComponent
-            paths.append(directory.isEmpty ? "aws-endpoints.json" : directory + "/aws-endpoints.json")
-        }
-        paths += ["config/aws-endpoints.json", "/etc/tlsgate/aws-endpoints.json",
-                  "/usr/local/share/tlsgate/aws-endpoints.json"]
-        var seen = Set<String>()
-        return paths.filter { seen.insert($0).inserted }
-    }
+    /// The name errors give the built-in catalog.
+    public static let builtInName = "built-in catalog"
 
-    /// Loads the first of `searchPaths` that exists; a file that exists but is broken is an error.
-    public static func loadDefault(searchPaths: [String] = defaultSearchPaths()) throws -> AWSEndpointCatalog {
-        for path in searchPaths where FileManager.default.fileExists(atPath: path) {
-            return try load(path: path)
-        }
-        throw AWSCatalogError.notFound(searched: searchPaths)
+    /// The catalog built into the executable (config/aws-endpoints.json at build time; see
+    /// `EmbeddedData`). Parsing it takes some tens of milliseconds: load once and keep it.
+    public static func builtIn() throws -> AWSEndpointCatalog {
+        // No copy: the literal's bytes are read where the binary holds them.
+        let bytes = EmbeddedData.bytes(EmbeddedData.awsEndpointsJSON)
+        let data = Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: bytes.baseAddress!), count: bytes.count, deallocator: .none)
+        return try load(data: data, path: builtInName)
     }
 
     /// Loads and validates the catalog at `path`.

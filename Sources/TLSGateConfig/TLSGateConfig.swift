@@ -121,8 +121,8 @@ public enum CABundle: Sendable, Hashable {
     case system
     /// A PEM bundle file (path as written, relative to the working directory).
     case file(String)
-    /// Amazon Trust Services roots only (Amazon Root CA 1-4, Starfield Services Root G2), from
-    /// the `amazon-roots.pem` shipped in certs/.
+    /// Amazon Trust Services roots only (Amazon Root CA 1-4, Starfield Services Root G2):
+    /// certs/amazon-roots.pem, built into the binary.
     case amazon
 }
 
@@ -218,8 +218,8 @@ public struct ProxyAuthSettings: Sendable, Hashable {
 
 /// The `aws` section: AWS endpoint awareness.
 public struct AWSSettings: Sendable, Hashable {
-    /// `endpoints`: the endpoint catalog (JSON generated from botocore); nil = the bundled
-    /// `aws-endpoints.json` found next to the configuration file or in /etc/tlsgate.
+    /// `endpoints`: an endpoint catalog file (JSON generated from botocore); nil = the catalog
+    /// built into the binary (config/aws-endpoints.json at build time).
     public var endpoints: String?
 
     public init(endpoints: String? = nil) {

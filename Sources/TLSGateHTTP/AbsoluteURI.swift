@@ -41,6 +41,16 @@ public final class AbsoluteURI: Sendable, Equatable, Hashable {
         hasher.combine(pathAndQuery)
     }
 
+    /// Whether the target carries userinfo (`user[:password]@`): credentials in a URL, which RFC
+    /// 9110 §4.2.4 tells recipients to treat as an error (see `CredentialsInURL` for the decision).
+    public var hasUserInfo: Bool { userInfo != nil }
+
+    /// The same target without its userinfo (itself when it has none): what may be forwarded or logged.
+    public func withoutUserInfo() -> AbsoluteURI {
+        guard userInfo != nil else { return self }
+        return AbsoluteURI(scheme: scheme, userInfo: nil, host: host, port: port, pathAndQuery: pathAndQuery)
+    }
+
     /// The Host field value for this target: the host (in brackets when it is an IPv6 literal,
     /// with or without a port, RFC 9110 §7.2 / RFC 3986 §3.2.2) and the explicit port, if any.
     public var hostHeaderValue: String {
@@ -79,7 +89,7 @@ public final class AbsoluteURI: Sendable, Equatable, Hashable {
         var at = authEnd - 1
         while at >= authStart && b[at] != 0x40 { at -= 1 } // last '@'
         if at >= authStart {
-            for k in authStart..<at where !isUserInfoByte(b[k]) { return nil }
+            for k in authStart..<at where !ByteClass.isUserInfo(b[k]) { return nil }
             userInfo = String(decoding: UnsafeBufferPointer(rebasing: b[authStart..<at]), as: UTF8.self)
             hostStart = at + 1
         }
@@ -109,19 +119,6 @@ public final class AbsoluteURI: Sendable, Equatable, Hashable {
             guard range.count == h.count else { return false }
             if let hb = h.baseAddress, let bb = b.baseAddress, memcmp(hb, bb + range.lowerBound, h.count) == 0 { return true }
             return asciiCaseInsensitiveEquals(b, range.lowerBound, range.upperBound, h)
-        }
-    }
-
-    /// RFC 3986 userinfo: unreserved / pct-encoded / sub-delims / ":" (so no `@` and no backslash).
-    private static func isUserInfoByte(_ c: UInt8) -> Bool {
-        switch c {
-        case 0x61...0x7A, 0x41...0x5A, 0x30...0x39: return true
-        case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "%"),
-             UInt8(ascii: "!"), UInt8(ascii: "$"), UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "("),
-             UInt8(ascii: ")"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: ","), UInt8(ascii: ";"),
-             UInt8(ascii: "="), UInt8(ascii: ":"):
-            return true
-        default: return false
         }
     }
 

@@ -21,6 +21,22 @@ public struct Authority: Sendable, Equatable, Hashable {
         }
     }
 
+    /// Parses a CONNECT target that may carry userinfo (`user:pass@host:443`): the authority
+    /// without it, and whether there was one (credentials in a URL: see `CredentialsInURL`). Nil
+    /// for anything ``parse(_:)`` refuses apart from well-formed userinfo.
+    public static func parseNotingUserInfo(_ text: String) -> (authority: Authority, hadUserInfo: Bool)? {
+        withUTF8Bytes(text) { bytes in
+            var hostStart = 0
+            if let at = bytes.lastIndex(of: UInt8(ascii: "@")) {
+                guard bytes[..<at].allSatisfy({ ByteClass.isUserInfo($0) }) else { return nil }
+                hostStart = at + 1
+            }
+            guard let hp = HostPort.parse(bytes, hostStart, bytes.count, portRequired: true),
+                  let port = hp.port else { return nil }
+            return (Authority(host: hp.host, port: port), hostStart > 0)
+        }
+    }
+
     /// The authority as written in a CONNECT line or Host header (`[…]` around IPv6 hosts).
     public var text: String {
         host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"

@@ -20,6 +20,19 @@ enum ByteClass {
         return false
     }
 
+    /// RFC 3986 userinfo: unreserved / pct-encoded / sub-delims / ":" (so no `@` and no backslash).
+    static func isUserInfo(_ c: UInt8) -> Bool {
+        switch c {
+        case 0x61...0x7A, 0x41...0x5A, 0x30...0x39: return true
+        case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "%"),
+             UInt8(ascii: "!"), UInt8(ascii: "$"), UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "("),
+             UInt8(ascii: ")"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: ","), UInt8(ascii: ";"),
+             UInt8(ascii: "="), UInt8(ascii: ":"):
+            return true
+        default: return false
+        }
+    }
+
     /// Space or horizontal tab (OWS / BWS).
     @inline(__always)
     static func isWhitespace(_ b: UInt8) -> Bool { b == sp || b == htab }

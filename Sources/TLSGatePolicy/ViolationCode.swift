@@ -22,6 +22,7 @@ public enum ViolationCode: String, Sendable, Hashable, CaseIterable {
     case sigv4ScopeMismatch = "sigv4_scope_mismatch"
     case clientNotAllowed = "client_not_allowed"
     case proxyAuthRequired = "proxy_auth_required"
+    case credentialsInURL = "credentials_in_url"
 
     /// One human-readable line describing the violation (README, 403/502 bodies, logs).
     public var summary: String {
@@ -66,6 +67,8 @@ public enum ViolationCode: String, Sendable, Hashable, CaseIterable {
             return "the client address is not in allow_clients"
         case .proxyAuthRequired:
             return "the client sent no valid Proxy-Authorization credentials"
+        case .credentialsInURL:
+            return "the request target carries credentials (user:password@) in the URL"
         case .sigv4ScopeMismatch:
             return "the SigV4 credential scope (region/service) does not match the endpoint"
         }

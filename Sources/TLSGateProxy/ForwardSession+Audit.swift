@@ -56,6 +56,10 @@ extension ForwardSession {
         record.durationMs = 0
         env.audit.write(record)
         env.metrics.request(status: status)
-        if let violation { env.metrics.violation(violation.rawValue) }
+        if let violation {
+            record.event = .violation
+            env.audit.write(record)
+            env.metrics.violation(violation.rawValue)
+        }
     }
 }

@@ -30,11 +30,18 @@ extension ForwardSession {
             handOffToTunnel(head, headBytes: headBytes)
             return
         }
-        guard let uri = AbsoluteURI.parse(head.target) else {
+        guard let parsed = AbsoluteURI.parse(head.target) else {
             respondError(status: 400, code: "bad_request",
                          message: "tlsgate is a forward proxy: send absolute-form requests (GET http://host/path)")
             auditRefusal(head: head, host: nil, port: nil, path: head.target.hasPrefix("/") ? Redaction.redactTarget(head.target) : nil,
                          status: 400, violation: nil, reason: "request target is not an absolute URI", headBytes: headBytes)
+            return
+        }
+        // Credentials in the URL: refused (enforce) or stripped (report); `uri` never has userinfo.
+        let credentials = CredentialsInURL.action(hasUserInfo: parsed.hasUserInfo, mode: env.settings.policy.mode)
+        let uri = parsed.withoutUserInfo()
+        if credentials == .refuse {
+            refuseCredentialsInURL(head, uri: uri, headBytes: headBytes)
             return
         }
         if head.headers.withFirstValueBytes("host", { uri.matchesHostHeader(bytes: $0) }) == false {
@@ -65,6 +72,10 @@ extension ForwardSession {
         ex.awsEndpoint = aws.endpoint
         ex.awsFields = verdict.awsFields
         ex.sigv4 = AWSRequestFacts.scope(head: head, uri: uri)
+        if let credentials {
+            ex.addViolation(CredentialsInURL.violation, CredentialsInURL.reason(credentials))
+            ex.decision = .report
+        }
         if let violation = verdict.hostViolation {
             ex.violations.append(violation)
             if env.settings.policy.mode == .enforce {
@@ -146,6 +157,14 @@ extension ForwardSession {
         tunnel.start(head, headBytes: headBytes)
     }
 
+    /// 400 `credentials_in_url`: nothing is forwarded; the audit names host and path, not the userinfo.
+    func refuseCredentialsInURL(_ head: HTTPRequestHead, uri: AbsoluteURI, headBytes: Int) {
+        let reason = CredentialsInURL.reason(.refuse)
+        respondError(status: CredentialsInURL.status, code: CredentialsInURL.violation.rawValue, message: reason)
+        auditRefusal(head: head, host: HostName.normalize(uri.host), port: uri.effectivePort, path: Redaction.redactTarget(uri.pathAndQuery),
+                     status: CredentialsInURL.status, violation: CredentialsInURL.violation, reason: reason, headBytes: headBytes)
+    }
+
     /// 407 with `Proxy-Authenticate`, audited; the client may retry with credentials.
     func refuseUnauthenticated(_ head: HTTPRequestHead, headBytes: Int, realm: String) {
         let message = "proxy authentication required"
@@ -159,7 +178,7 @@ extension ForwardSession {
         if let uri = AbsoluteURI.parse(head.target) {
             record.host = HostName.normalize(uri.host)
             record.path = Redaction.redactTarget(uri.pathAndQuery)
-        } else if let authority = Authority.parse(head.target) {
+        } else if let (authority, _) = Authority.parseNotingUserInfo(head.target) {
             record.host = HostName.normalize(authority.host)
             record.port = authority.port
         }

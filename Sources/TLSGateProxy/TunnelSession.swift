@@ -76,13 +76,21 @@ final class TunnelSession: DrainableSession, @unchecked Sendable {
         }
         client.setHandlers(readable: { [self] in clientReadable = true; pump() },
                            writable: { [self] in clientWritable = true; pump() })
-        guard let authority = Authority.parse(head.target) else {
+        guard let (authority, hadUserInfo) = Authority.parseNotingUserInfo(head.target) else {
             refuse(status: 400, code: "bad_request", violation: nil,
-                   message: "CONNECT needs host:port, got '\(head.target)'")
+                   message: "CONNECT needs host:port, got '\(Redaction.stripUserInfo(head.target))'")
             return
         }
         record.host = HostName.normalize(authority.host)
         record.port = authority.port
+        if let credentials = CredentialsInURL.action(hasUserInfo: hadUserInfo, mode: env.settings.policy.mode) {
+            guard credentials == .stripAndReport else {
+                return refuse(status: CredentialsInURL.status, code: CredentialsInURL.violation.rawValue,
+                              violation: CredentialsInURL.violation, message: CredentialsInURL.reason(credentials))
+            }
+            record.addViolation(CredentialsInURL.violation, CredentialsInURL.reason(credentials))
+            record.decision = .report
+        }
         if let refusal = checkConnectPolicy(host: record.host!, port: authority.port) {
             refuse(status: 403, code: refusal.code.rawValue, violation: nil, message: refusal.message)
             return

@@ -6,6 +6,9 @@ public struct TLSClientConfiguration: Sendable, Equatable {
         case system
         /// A PEM bundle file.
         case file(String)
+        /// PEM certificates held in memory (the built-in Amazon roots): no file is read. `name`
+        /// only labels them in errors.
+        case pem(name: String, text: String)
     }
 
     /// Lowest protocol version accepted; TLS 1.2 unless configured to 1.3.

@@ -58,6 +58,16 @@ public final class TLSContext: @unchecked Sendable {
             guard SSL_CTX_load_verify_locations(ctx, path, nil) == 1 else {
                 throw fail("cannot load CA bundle '\(path)'")
             }
+        case .pem(let name, let text):
+            let roots: [X509Certificate]
+            do { roots = try X509Certificate.all(pem: text) } catch {
+                throw TLSError(kind: .setup, message: "cannot load CA bundle \(name): \(error.message)", errors: error.errors)
+            }
+            // The store takes its own reference to each certificate.
+            guard let store = SSL_CTX_get_cert_store(ctx) else { throw fail("SSL_CTX_get_cert_store failed") }
+            for root in roots where X509_STORE_add_cert(store, root.pointer) != 1 {
+                throw fail("cannot add a certificate of \(name) to the trust store")
+            }
         }
     }
 

@@ -38,6 +38,28 @@ public final class X509Certificate: @unchecked Sendable {
 
     deinit { X509_free(pointer) }
 
+    /// Every certificate of a PEM text, in order (a trust bundle held in memory). Throws when
+    /// there is none or one does not parse.
+    public static func all(pem: String) throws(TLSError) -> [X509Certificate] {
+        OpenSSLErrorStack.clear()
+        let bytes = Array(pem.utf8)
+        let bio: OpaquePointer? = bytes.withUnsafeBytes { BIO_new_mem_buf($0.baseAddress, Int32($0.count)) }
+        guard let bio else { throw TLSError(kind: .setup, message: "cannot read PEM", errors: OpenSSLErrorStack.capture()) }
+        defer { BIO_free(bio) }
+        var certificates: [X509Certificate] = []
+        // BIO_new_mem_buf does not copy: `bytes` must outlive the reads.
+        try withExtendedLifetime(bytes) { () throws(TLSError) in
+            while let x509 = PEM_read_bio_X509(bio, nil, nil, nil) { certificates.append(X509Certificate(owning: x509)) }
+        }
+        // The loop ends at "no start line" after the last certificate; anything else is an error.
+        let errors = OpenSSLErrorStack.capture()
+        let clean = errors.allSatisfy { $0.library == ERR_LIB_PEM && $0.reason == PEM_R_NO_START_LINE }
+        guard !certificates.isEmpty, clean else {
+            throw TLSError(kind: .setup, message: certificates.isEmpty ? "no PEM certificate found" : "a PEM certificate does not parse", errors: errors)
+        }
+        return certificates
+    }
+
     /// The certificate as PEM text.
     public var pem: String {
         MemoryBIO.text { PEM_write_bio_X509($0, pointer) == 1 }

@@ -19,10 +19,8 @@ struct CheckConfigCommand: ParsableCommand {
         do {
             let loaded = try TLSGateConfig.load(path: config)
             _ = try TLSContext(client: ConfigMapping.tlsConfiguration(loaded, configPath: config))
+            _ = try BuiltInData.loadCatalog(BuiltInData.catalogSource(for: loaded))
             _ = try ConfigMapping.parentRoute(loaded)   // the parent's credentials load (never printed)
-            if let catalog = try SharedFiles.catalogPath(for: loaded, configPath: config) {
-                _ = try AWSEndpointCatalog.load(path: catalog)
-            }
             if let intercept = try ConfigMapping.interceptSetup(loaded, configPath: config) {
                 let ca = intercept.issuer.authority.certificate
                 print("\(config): intercept: \(intercept.hosts.count) host pattern(s), CA \(ca.subjectText), SHA-256 \(ca.sha256Fingerprint)")

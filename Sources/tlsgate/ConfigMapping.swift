@@ -16,11 +16,7 @@ enum ConfigMapping {
         switch config.tls.caBundle {
         case .system: trust = .system
         case .file(let path): trust = .file(path)
-        case .amazon:
-            guard let path = SharedFiles.amazonRoots(configPath: configPath) else {
-                throw MissingFile(description: "tls.ca_bundle: amazon: amazon-roots.pem not found next to the configuration, in ../certs, /etc/tlsgate or /usr/share/tlsgate")
-            }
-            trust = .file(path)
+        case .amazon: trust = BuiltInData.amazonRoots
         }
         if config.policy.fips != .off {
             return .fips(minimumVersion: minimumVersion(config), trustStore: trust)

@@ -44,7 +44,7 @@ struct DoctorCommand: ParsableCommand {
             case .file(let path):
                 line("CA bundle", path)
             case .amazon:
-                line("CA bundle", "amazon (\(SharedFiles.amazonRoots(configPath: config) ?? "amazon-roots.pem not found"))")
+                line("CA bundle", "amazon (built-in: \(BuiltInData.amazonRootCount) Amazon Trust Services roots, certs/amazon-roots.pem as built)")
             }
             do {
                 _ = try TLSContext(client: ConfigMapping.tlsConfiguration(loaded, configPath: config))
@@ -67,22 +67,19 @@ struct DoctorCommand: ParsableCommand {
                 advice.append("policy.fips is \(loaded.policy.fips.rawValue) but no OpenSSL FIPS provider is active: tlsgate enforces FIPS endpoints and FIPS-approved TLS algorithms, but the cryptography is not a FIPS 140 validated module; install and configure the OpenSSL FIPS provider if validation is required")
             }
 
-            let catalogPath = loaded.aws.endpoints ?? SharedFiles.endpointCatalog(configPath: config)
-            if let catalogPath {
-                do {
-                    let catalog = try AWSEndpointCatalog.load(path: catalogPath)
-                    line("AWS catalog", "\(catalogPath): \(catalog.hostCount) hosts, generated \(catalog.generated) from botocore \(catalog.botocoreVersion)")
-                    if let age = Self.ageInDays(catalog.generated), age > 180 {
-                        advice.append("the AWS endpoint catalog is \(age) days old: refresh it with config/generate-aws-endpoints.py")
-                    }
-                } catch {
-                    line("AWS catalog", "\(catalogPath): \(error)")
-                    problems.append("the AWS endpoint catalog does not load: \(error)")
+            let source = BuiltInData.catalogSource(for: loaded)
+            do {
+                let catalog = try BuiltInData.loadCatalog(source)
+                let origin = source == .builtIn ? "built-in" : "file \(source)"
+                line("AWS catalog", "\(origin): botocore \(catalog.botocoreVersion), generated \(catalog.generated), \(catalog.hostCount) hosts")
+                if let age = Self.ageInDays(catalog.generated), age > 180 {
+                    advice.append(source == .builtIn
+                        ? "the built-in AWS endpoint catalog is \(age) days old: rebuild tlsgate after config/generate-aws-endpoints.py, or set aws.endpoints to a fresh file"
+                        : "the AWS endpoint catalog is \(age) days old: refresh it with config/generate-aws-endpoints.py")
                 }
-            } else {
-                line("AWS catalog", "not found")
-                if loaded.policy.fips != .off { problems.append("policy.fips needs the AWS endpoint catalog (aws.endpoints)") }
-                else { advice.append("install aws-endpoints.json next to the configuration for AWS fields in the audit log") }
+            } catch {
+                line("AWS catalog", "\(error)")
+                problems.append("the AWS endpoint catalog does not load: \(error)")
             }
         }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Glibc
 import TLSGateAWS
 import TLSGateConfig
 
@@ -18,7 +19,7 @@ struct EndpointsCommand: ParsableCommand {
         @Argument(help: "Host name, e.g. s3.us-east-1.amazonaws.com or my-bucket.s3-fips.us-east-1.amazonaws.com")
         var host: String
 
-        @Option(name: .shortAndLong, help: "Configuration file (to find aws.endpoints).")
+        @Option(name: .shortAndLong, help: "Configuration file (to find aws.endpoints; the built-in catalog when it sets none or does not exist).")
         var config: String = RunCommand.defaultConfigPath
 
         @Option(name: .long, help: "Endpoint catalog (JSON), overriding the configuration.")
@@ -31,16 +32,21 @@ struct EndpointsCommand: ParsableCommand {
         }
 
         func run() throws {
-            let configured = (try? TLSGateConfig.load(path: config))?.aws.endpoints
-            guard let path = catalog ?? configured ?? SharedFiles.endpointCatalog(configPath: config) else {
-                printError("no AWS endpoint catalog found: pass --catalog FILE or set aws.endpoints in \(config)")
-                throw ExitCode(2)
+            // A configuration that does not exist (the default path, run elsewhere) means the
+            // built-in catalog; one that exists but does not load is an error.
+            var loaded: TLSGateConfig?
+            if catalog == nil && access(config, F_OK) == 0 {
+                do { loaded = try TLSGateConfig.load(path: config) } catch {
+                    printError("\(error)")
+                    throw ExitCode(2)
+                }
             }
+            let source = BuiltInData.catalogSource(for: loaded, override: catalog)
             let endpoints: AWSEndpointCatalog
             do {
-                endpoints = try AWSEndpointCatalog.load(path: path)
+                endpoints = try BuiltInData.loadCatalog(source)
             } catch {
-                printError("\(path): \(error)")
+                printError("\(error)")
                 throw ExitCode(2)
             }
             switch endpoints.fipsFinding(for: host) {

@@ -49,14 +49,14 @@ final class ProxyRuntime: @unchecked Sendable {
         return environment
     }
 
-    /// The AWS endpoint catalog: required when `policy.fips` is on, used for audit fields when found.
+    /// The AWS endpoint catalog (built in, or `aws.endpoints`): FIPS policy and audit fields.
     private func catalog(for config: TLSGateConfig) throws -> AWSEndpointCatalog? {
-        guard let path = try SharedFiles.catalogPath(for: config, configPath: configPath) else { return nil }
+        let source = BuiltInData.catalogSource(for: config)
         // Reuse the loaded catalog unless the file changed (a refreshed catalog takes effect on reload).
-        let stamp = SharedFiles.fileStamp(path)
-        if let cached = catalogCache, cached.path == path, cached.stamp == stamp { return cached.catalog }
-        let loaded = try AWSEndpointCatalog.load(path: path)
-        catalogCache = (path, stamp, loaded)
+        let stamp = BuiltInData.stamp(source)
+        if let cached = catalogCache, cached.path == source.description, cached.stamp == stamp { return cached.catalog }
+        let loaded = try BuiltInData.loadCatalog(source)
+        catalogCache = (source.description, stamp, loaded)
         return loaded
     }
 

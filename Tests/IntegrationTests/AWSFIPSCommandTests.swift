@@ -15,7 +15,7 @@ struct AWSFIPSCommandTests {
         #expect(out.range(of: #"OpenSSL:\s+OpenSSL 3\."#, options: .regularExpression) != nil, "OpenSSL version: \(out)")
         #expect(out.contains("FIPS provider:"), "\(out)")
         #expect(out.contains("CA bundle:"), "\(out)")
-        #expect(out.range(of: #"AWS catalog:\s+\S*aws-endpoints\.json: \d{4,} hosts, generated \d{4}-\d{2}-\d{2}"#,
+        #expect(out.range(of: #"AWS catalog:\s+built-in: botocore \d+\.\d+\.\d+, generated \d{4}-\d{2}-\d{2}, \d{4,} hosts"#,
                           options: .regularExpression) != nil, "catalog size and date: \(out)")
     }
 
@@ -36,13 +36,11 @@ struct AWSFIPSCommandTests {
     /// A FIPS config whose catalog cannot be used: (name, aws.endpoints value or nil, a phrase of the problem).
     static let brokenCatalogs: [(String, String?, String)] = [
         ("unreadable aws.endpoints", "/nonexistent/aws-endpoints.json", "aws.endpoints"),
-        ("no catalog anywhere", nil, "catalog"),
         ("corrupt catalog", "corrupt.json", "catalog"),
     ]
 
     @Test(arguments: 0..<brokenCatalogs.count) func fipsWithoutUsableCatalog(_ index: Int) throws {
         let (name, endpoints, phrase) = Self.brokenCatalogs[index]
-        // An isolated directory: no aws-endpoints.json next to the config or in ../config.
         let dir = try TempDir("fips-doctor-bad")
         defer { dir.cleanup() }
         var config = GateConfig(caBundle: "system")
@@ -69,23 +67,6 @@ struct AWSFIPSCommandTests {
         if endpoints?.hasPrefix("/") == true {
             #expect(check.stderrText.contains("\(path):"), "\(name): file:line expected: \(check.stderrText)")
         }
-    }
-
-    @Test func doctorReportsMissingAmazonRoots() throws {
-        let dir = try TempDir("fips-doctor-amazon")
-        defer { dir.cleanup() }
-        var config = GateConfig(caBundle: "amazon")
-        config.awsEndpoints = AWSNames.catalog
-        let path = try dir.write("amazon.yaml", config.yaml(auditPath: dir.file("audit.jsonl")))
-        let r = try TLSGateCLI.run(["doctor", "--config", path])
-        #expect(r.status != 0, "doctor: \(r.stdoutText)")
-        #expect(r.stdoutText.contains("problem:") && r.stdoutText.contains("amazon-roots.pem"), "\(r.stdoutText)")
-
-        // With the roots next to the configuration: clean.
-        try FileManager.default.copyItem(atPath: Paths.packageRoot + "/certs/amazon-roots.pem",
-                                         toPath: dir.file("amazon-roots.pem"))
-        let ok = try TLSGateCLI.run(["doctor", "--config", path])
-        #expect(ok.status == 0, "doctor with amazon-roots.pem present: \(ok.stdoutText)")
     }
 
     // MARK: - endpoints lookup
@@ -124,7 +105,7 @@ struct AWSFIPSCommandTests {
         let path = try dir.write("c.yaml", config.yaml(auditPath: dir.file("audit.jsonl")))
         let viaConfig = try TLSGateCLI.run(["endpoints", "lookup", AWSNames.s3FIPS, "--config", path])
         #expect(viaConfig.status == 0 && viaConfig.stdoutText.contains("FIPS endpoint:   yes"), "\(viaConfig.stdoutText) \(viaConfig.stderrText)")
-        // The shipped config finds config/aws-endpoints.json next to it.
+        // The shipped config sets no aws.endpoints: the built-in catalog.
         let shipped = try TLSGateCLI.run(["endpoints", "lookup", AWSNames.s3, "--config", Paths.packageRoot + "/config/tlsgate.yaml"])
         #expect(shipped.status == 0, "\(shipped.stdoutText) \(shipped.stderrText)")
 

@@ -103,9 +103,7 @@ struct AWSFIPSPolicyTests {
         let certs = try CertFactory(dir: dir)
         let upstream = try Upstream(cert: try certs.leaf(AWSNames.all), dir: dir)
         defer { upstream.stop() }
-        // tlsgate looks for amazon-roots.pem next to its configuration (as installed).
-        try FileManager.default.copyItem(atPath: Paths.packageRoot + "/certs/amazon-roots.pem",
-                                         toPath: dir.file("amazon-roots.pem"))
+        // The Amazon roots are built into the binary: no amazon-roots.pem anywhere near the config.
         var config = GateConfig(caBundle: "amazon")
         for name in AWSNames.all { config.resolve[name] = upstream.target }
         config.fips = "require"
@@ -122,6 +120,6 @@ struct AWSFIPSPolicyTests {
         #expect(rec?.violations.contains("cert_untrusted") == true && rec?.decision == "deny", "\(String(describing: rec))\n\(gate.auditText)")
 
         let doctor = try TLSGateCLI.run(["doctor", "--config", gate.configPath])
-        #expect(doctor.stdoutText.contains("amazon (\(dir.file("amazon-roots.pem")))"), "doctor: \(doctor.stdoutText)")
+        #expect(doctor.stdoutText.contains("amazon (built-in: 5 Amazon Trust Services roots"), "doctor: \(doctor.stdoutText)")
     }
 }

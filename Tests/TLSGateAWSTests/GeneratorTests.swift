@@ -67,16 +67,4 @@ import Testing
         #expect(catalog.lookup("x.s3.us-east-1.amazonaws.com")?.fipsAlternative == "x.s3-fips.us-east-1.amazonaws.com")
         #expect(catalog.partitionSuffixes == ["amazonaws.com", "api.aws"])
     }
-
-    @Test func searchPaths() throws {
-        let paths = AWSEndpointCatalog.defaultSearchPaths(configFile: "/etc/x/tlsgate.yaml")
-        #expect(paths.first == "/etc/x/aws-endpoints.json")
-        #expect(paths.contains("config/aws-endpoints.json"))
-        #expect(AWSEndpointCatalog.defaultSearchPaths(configFile: "tlsgate.yaml").first == "aws-endpoints.json")
-        let catalog = try AWSEndpointCatalog.loadDefault(searchPaths: ["/nonexistent/a.json", Repo.catalogPath])
-        #expect(catalog.hostCount == Fixture.catalog.hostCount)
-        #expect(throws: AWSCatalogError.notFound(searched: ["/nonexistent/a.json"])) {
-            try AWSEndpointCatalog.loadDefault(searchPaths: ["/nonexistent/a.json"])
-        }
-    }
 }

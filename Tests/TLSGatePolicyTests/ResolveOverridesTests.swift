@@ -76,7 +76,7 @@ import Testing
                         "upstream_unreachable", "tls_fallback_scsv", "sni_mismatch", "sni_missing",
                         "sni_ip_literal", "not_tls", "downgrade_sentinel", "weak_cipher", "handshake_alert",
                         "non_fips_endpoint", "unknown_aws_endpoint", "sigv4_scope_mismatch",
-                        "client_not_allowed", "proxy_auth_required"])
+                        "client_not_allowed", "proxy_auth_required", "credentials_in_url"])
         for code in ViolationCode.allCases {
             #expect(!code.summary.isEmpty && !code.summary.contains("\n"))
         }
@@ -97,5 +97,15 @@ import Testing
         #expect(overrides.entries.count == 1 && overrides.entries[0].target == targets[0])
         overrides.set(try HostPattern("*.example.test"), UpstreamTarget(host: "10.0.0.1"))
         #expect(overrides.lookupAll("a.example.test") == [UpstreamTarget(host: "10.0.0.1")])
+    }
+}
+
+@Suite struct CredentialsInURLTests {
+    @Test func decision() {
+        #expect(CredentialsInURL.action(hasUserInfo: false, mode: .enforce) == nil)
+        #expect(CredentialsInURL.action(hasUserInfo: false, mode: .report) == nil)
+        #expect(CredentialsInURL.action(hasUserInfo: true, mode: .enforce) == .refuse)
+        #expect(CredentialsInURL.action(hasUserInfo: true, mode: .report) == .stripAndReport)
+        #expect(CredentialsInURL.violation.rawValue == "credentials_in_url" && CredentialsInURL.status == 400)
     }
 }

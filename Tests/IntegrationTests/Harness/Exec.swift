@@ -40,7 +40,7 @@ enum Exec {
     /// terminated, then killed, and `timedOut` is set. Output is captured through files (no pipe
     /// deadlocks for large outputs).
     static func run(_ program: String, _ arguments: [String], env: [String: String] = [:],
-                    timeout: Double = 60, stdin: String? = nil) throws -> ExecResult {
+                    timeout: Double = 60, stdin: String? = nil, directory: String? = nil) throws -> ExecResult {
         guard let exe = Paths.which(program) else { throw HarnessError("\(program) not found on PATH") }
         let dir = try TempDir("exec")
         defer { dir.cleanup() }
@@ -54,6 +54,7 @@ enum Exec {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: exe)
         p.arguments = arguments
+        if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
         p.environment = environment(env)
         p.standardOutput = out
         p.standardError = err

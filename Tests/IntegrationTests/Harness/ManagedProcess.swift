@@ -10,9 +10,10 @@ final class ManagedProcess {
     private let outHandle: FileHandle
     private let errHandle: FileHandle
 
-    /// Starts `program` (a path or a name on PATH) with `arguments` in `dir`.
+    /// Starts `program` (a path or a name on PATH) with `arguments`; its output files go to `dir`.
+    /// `directory`: its working directory (default: the test's).
     init(name: String, program: String, arguments: [String], env: [String: String] = [:],
-         dir: TempDir) throws {
+         dir: TempDir, directory: String? = nil) throws {
         guard let exe = Paths.which(program) else { throw HarnessError("\(program) not found on PATH") }
         self.name = name
         stdoutPath = dir.file("\(name).stdout")
@@ -28,6 +29,7 @@ final class ManagedProcess {
         process.standardOutput = outHandle
         process.standardError = errHandle
         process.standardInput = FileHandle.nullDevice
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         try process.run()
     }
 

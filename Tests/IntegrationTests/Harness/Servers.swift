@@ -11,11 +11,13 @@ final class Upstream {
     static let legacyEnv = ["OPENSSL_CONF": "/dev/null"]
 
     init(cert: CertPair, dir: TempDir, name: String = "upstream", tlsMin: String = "1.2",
-         tlsMax: String = "1.3", ciphers: String? = nil, env: [String: String] = [:], host: String = "127.0.0.1") throws {
+         tlsMax: String = "1.3", ciphers: String? = nil, env: [String: String] = [:], host: String = "127.0.0.1", record: String? = nil) throws {
         self.host = host
         var args = [Paths.script("upstream.py"), "--cert", cert.cert, "--key", cert.key,
                     "--tls-min", tlsMin, "--tls-max", tlsMax, "--host", host]
         if let ciphers { args += ["--ciphers", ciphers] }
+        // `record`: a file the upstream appends every request head it receives to.
+        if let record { args += ["--record", record] }
         process = try ManagedProcess(name: name, program: Paths.python, arguments: args, env: env, dir: dir)
         port = try process.waitForPort(#"^(\d+)\n"#, timeout: 15)
     }

@@ -12,14 +12,14 @@ final class TLSGate {
 
     /// Writes `config` into `dir` and starts tlsgate; waits (10 s) for `listening on 127.0.0.1:<port>`.
     init(_ config: GateConfig, dir: TempDir, name: String = "tlsgate", auditToStdout: Bool = false,
-         env: [String: String] = [:]) throws {
+         env: [String: String] = [:], directory: String? = nil) throws {
         let binary = try Paths.tlsgateBinary()
         self.auditToStdout = auditToStdout
         auditPath = auditToStdout ? "-" : dir.file("\(name)-audit.jsonl")
         configPath = try dir.write("\(name).yaml", config.yaml(auditPath: auditPath))
         process = try ManagedProcess(
             name: name, program: binary,
-            arguments: ["run", "--config", configPath, "--listen", "127.0.0.1:0"], env: env, dir: dir)
+            arguments: ["run", "--config", configPath, "--listen", "127.0.0.1:0"], env: env, dir: dir, directory: directory)
         do {
             // Not "admin listening on ...": the admin listener (if configured) logs first.
             let groups = try process.waitFor(#"(?<!admin )listening on 127\.0\.0\.1:(\d+)"#, on: .stderr, timeout: 10)

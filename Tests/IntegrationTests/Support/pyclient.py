@@ -159,6 +159,8 @@ def connect_tunnel(a):
     s = socket.create_connection((host, port), timeout=a.timeout)
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     target = f"{a.host}:{a.port}"
+    if getattr(a, "userinfo", None):
+        target = f"{a.userinfo}@{target}"
     if a.http10:
         req = f"CONNECT {target} HTTP/1.0\r\n\r\n"
     else:
@@ -326,6 +328,7 @@ def main():
         p.add_argument("--host", required=True)
         p.add_argument("--port", type=int, default=443)
         p.add_argument("--http10", action="store_true")
+        p.add_argument("--userinfo", help="user:password@ in the CONNECT target (to test its refusal)")
         p.add_argument("--timeout", type=float, default=15)
         if name == "tunnel":
             p.add_argument("--cafile", required=True)

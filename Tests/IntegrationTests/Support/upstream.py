@@ -13,6 +13,9 @@ Endpoints (any method unless noted; HEAD returns the GET headers without a body)
                    N pattern bytes with Transfer-Encoding: chunked, C bytes per chunk (default 8191)
   /status/CODE     a response with that status (204/304: no body; 304 carries an ETag)
   /conn            "PORT" of the upstream-side peer (the proxy's connection), for reuse checks
+
+--record FILE appends every request head as received (request line and header lines) to FILE,
+so a test can show what did, and did not, leave the proxy.
 """
 import argparse
 import hashlib
@@ -106,6 +109,9 @@ class Handler(BaseHTTPRequestHandler):
     do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = do_GET
 
     def dispatch(self):
+        if self.server.record:
+            with open(self.server.record, "a", encoding="latin-1") as f:
+                f.write(self.requestline + "\r\n" + "".join(f"{k}: {v}\r\n" for k, v in self.headers.items()) + "\r\n")
         url = urlsplit(self.path)
         try:
             body, framing = self.read_body()
@@ -194,6 +200,7 @@ class Server(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 64
     verbose = False
+    record = None
 
     def handle_error(self, request, client_address):
         exc = sys.exc_info()[1]
@@ -210,6 +217,7 @@ def main():
     ap.add_argument("--tls-max", choices=sorted(VERSIONS), default="1.3")
     ap.add_argument("--ciphers", help="OpenSSL cipher string (TLS <= 1.2)")
     ap.add_argument("--verbose", action="store_true")
+    ap.add_argument("--record", help="append every request head received to this file")
     args = ap.parse_args()
 
     exit_with_parent()
@@ -224,6 +232,7 @@ def main():
         Server.address_family = socket.AF_INET6
     srv = Server((args.host, args.port), Handler)
     srv.verbose = args.verbose
+    srv.record = args.record
     srv.socket = ctx.wrap_socket(srv.socket, server_side=True, do_handshake_on_connect=False)
     print(srv.server_address[1], flush=True)
     try:
