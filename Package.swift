@@ -44,8 +44,13 @@ let package = Package(
         // Host allowlists, address classes, violation codes.
         .target(name: "TLSGatePolicy", swiftSettings: dataPath),
         .target(name: "TLSGateAWS", dependencies: ["TLSGatePolicy"], swiftSettings: dataPath),
-        // JSON Lines audit records, redaction, the ordered writer.
-        .target(name: "TLSGateAudit", swiftSettings: dataPath),
+        // JSON Lines audit records, redaction, the ordered writer (which seals lines into the chain).
+        .target(name: "TLSGateAudit", dependencies: ["TLSGateEvidence"], swiftSettings: dataPath),
+        // zlib from Debian's zlib1g-dev (reading rotated .gz audit files).
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // Audit evidence: the hash chain and signed checkpoints, and the auditor's tools over the
+        // files (verify, summary, report).
+        .target(name: "TLSGateEvidence", dependencies: ["COpenSSL", "CZlib", "TLSGateTLS"], swiftSettings: dataPath),
         // YAML configuration with line-accurate errors.
         .target(name: "TLSGateConfig", dependencies: [
             "TLSGatePolicy",
@@ -69,7 +74,7 @@ let package = Package(
         ]),
         .executableTarget(name: "tlsgate", dependencies: [
             "TLSGateProxy", "TLSGateConfig", "TLSGateTLS", "TLSGateAWS", "TLSGateAdmin", "TLSGateMetrics",
-            "TLSGateAudit", "TLSGateIO", "TLSGatePolicy",
+            "TLSGateAudit", "TLSGateIO", "TLSGatePolicy", "TLSGateEvidence",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -80,6 +85,7 @@ let package = Package(
         .testTarget(name: "TLSGateAWSTests", dependencies: ["TLSGateAWS"]),
         .testTarget(name: "TLSGateConfigTests", dependencies: ["TLSGateConfig"]),
         .testTarget(name: "TLSGateAuditTests", dependencies: ["TLSGateAudit"]),
+        .testTarget(name: "TLSGateEvidenceTests", dependencies: ["TLSGateEvidence", "TLSGateAudit", "TLSGateTLS"]),
         .testTarget(name: "TLSGateTLSTests", dependencies: ["TLSGateTLS"], exclude: ["Fixtures"]),
         .testTarget(name: "TLSGateProxyTests", dependencies: ["TLSGateProxy"]),
         .testTarget(name: "TLSGateMetricsTests", dependencies: ["TLSGateMetrics"]),
