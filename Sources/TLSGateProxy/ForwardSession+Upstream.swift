@@ -29,7 +29,7 @@ extension ForwardSession {
                 failExchange(status: 403, code: violation.rawValue, violation: nil, message: message)
             case .failure(.unreachable(let message)):
                 failExchange(status: 502, code: ViolationCode.upstreamUnreachable.rawValue,
-                             violation: .upstreamUnreachable, message: message)
+                             violation: nil, message: message)
             case .success(let connected):
                 env.metrics.upstreamConnected()
                 for code in connected.reported where exchange?.violations.contains(code) == false {

@@ -15,7 +15,7 @@ import TLSGateEvidence
         try #require(lines.count == 3)
         #expect(lines[0].hasPrefix(#"{"time":""#))
         #expect(lines[0].contains(#","event":"restart","prev_seq":null,"prev_chain":null,"prev_instance":null,"instance":"gw \"1\"","seq":1,"chain":""#))
-        let request = #"{"time":"1970-01-01T00:00:00.000Z","event":"request","mode":null,"client":null,"host":"a.example","port":null,"method":null,"path":null,"status":null,"upstream":null,"tls_version":null,"cipher":null,"decision":null,"violations":[],"reason":null,"bytes_in":null,"bytes_out":null,"duration_ms":null,"instance":"gw \"1\"","seq":2}"#
+        let request = #"{"time":"1970-01-01T00:00:00.000Z","event":"request","mode":null,"client":null,"host":"a.example","port":null,"method":null,"path":null,"status":null,"upstream":null,"tls_version":null,"cipher":null,"decision":null,"outcome":"ok","error":null,"violations":[],"reason":null,"bytes_in":null,"bytes_out":null,"duration_ms":null,"instance":"gw \"1\"","seq":2}"#
         // chain(2) = SHA-256(chain(1) || the line without its chain field), as documented.
         let chain1 = String(lines[0].suffix(66).prefix(64))
         let expected = Hex.string(SHA256Hasher().digest(Array(chain1.utf8) + Array(request.utf8)))
