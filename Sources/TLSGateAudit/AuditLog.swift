@@ -130,7 +130,8 @@ public final class AuditLog: @unchecked Sendable {
         queue.sync { (state.withLock { $0.pending.capacity }, spare.capacity) }
     }
 
-    /// Lines handed to write(2) so far (after `flush()`, every line queued before it).
+    /// Lines handed to write(2) so far (after `flush()`, every line queued before it), the
+    /// evidence lines (`restart`, `checkpoint`) included.
     public var linesWritten: Int { state.withLock { $0.linesWritten } }
 
     /// Batches lost to hard write errors (disk full, closed stdout); reported once on stderr.
@@ -161,6 +162,7 @@ public final class AuditLog: @unchecked Sendable {
             return lines
         }
         guard lines > 0 || checkpoint else { return }
+        let sealedBefore = sealer.sealedLines
         if lines > 0 { spare.withUnsafeBytes { sealer.seal(batch: $0, into: &sealed) } }
         if checkpoint { sealer.checkpoint(into: &sealed) }
         guard sealed.count > 0 else { return }
@@ -170,7 +172,7 @@ public final class AuditLog: @unchecked Sendable {
             FileOutput.warn("audit log write failed (errno \(failure)); audit lines are being lost")
         }
         state.withLock { state in
-            if failure == 0 { state.linesWritten += lines } else { state.writeFailures += 1 }
+            if failure == 0 { state.linesWritten += sealer.sealedLines - sealedBefore } else { state.writeFailures += 1 }
         }
         // Keep a modest buffer for reuse; give back a larger one once bursts have stopped (here,
         // or in trimIfQuiet when no further batch comes).

@@ -14,6 +14,8 @@ final class LineSealer {
     private(set) var chain: [UInt8]
     /// Lines sealed since the last checkpoint.
     private(set) var unsealed = 0
+    /// Lines sealed in all (records and evidence lines).
+    private(set) var sealedLines = 0
     private var signatureFailureReported = false
     private let previous: ChainTail?
     private var restartPending = true
@@ -83,6 +85,7 @@ final class LineSealer {
         out.bytes(closingBytes.bindMemory(to: UInt8.self))
         out.byte(0x0A)
         unsealed += 1
+        sealedLines += 1
     }
 
     /// Writes a sealed `checkpoint` line for the last line, signed when a key is configured.
