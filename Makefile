@@ -4,8 +4,8 @@ SWIFT ?= swift
 CONFIG ?= config/tlsgate.yaml
 
 # System packages: build (OpenSSL headers), run (CA roots), tests (real peers).
-APT_BUILD := libssl-dev libcrypt-dev pkg-config ca-certificates
-APT_TEST  := openssl curl python3 python3-pip
+APT_BUILD := libssl-dev libcrypt-dev zlib1g-dev pkg-config ca-certificates
+APT_TEST  := openssl curl python3 python3-pip logrotate gzip jq chromium
 PIP_TEST  := awscli moto werkzeug
 
 .PHONY: all deps deps-test build release run test unit integration bench clean

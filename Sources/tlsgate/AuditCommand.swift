@@ -5,6 +5,6 @@ struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Sign, verify and summarize audit logs.",
-        subcommands: [AuditKeygenCommand.self, AuditVerifyCommand.self, AuditSummaryCommand.self]
+        subcommands: [AuditKeygenCommand.self, AuditVerifyCommand.self, AuditSummaryCommand.self, AuditReportCommand.self]
     )
 }
