@@ -40,6 +40,8 @@ public final class AuditLog: @unchecked Sendable {
 
     /// The file path, or nil for stdout.
     public let path: String?
+    /// The schema of the lines (`audit.format`).
+    public let format: AuditLineFormat
     private let state = Mutex(State())
     private let queue = DispatchQueue(label: "tlsgate.audit", qos: .utility)
     /// Only touched on `queue` (and in init/deinit).
@@ -60,7 +62,10 @@ public final class AuditLog: @unchecked Sendable {
     /// Opens the log: nil or "-" is stdout (fd 1); otherwise `path` is opened for appending
     /// (O_WRONLY|O_APPEND|O_CREAT|O_CLOEXEC, mode 0640). The chain continues from the file's last
     /// line (or, when the file is new or empty, the last line of `path.1`, as rotation leaves it).
-    public init(path: String?, sealing: AuditSealing = AuditSealing()) throws(AuditLogError) {
+    public init(path: String?, sealing: AuditSealing = AuditSealing(), format: AuditLineFormat = .tlsgate) throws(AuditLogError) {
+        self.format = format
+        var sealing = sealing
+        sealing.closingBytes = format.closingBytes
         if let path, path != "-" {
             self.path = path
             fd = try FileOutput.openAppend(path)
@@ -96,7 +101,7 @@ public final class AuditLog: @unchecked Sendable {
     public func write(_ record: AuditRecord) {
         let defaultTime: AuditTimestamp? = record.time == nil ? .now() : nil
         let (schedule, overHighWater) = state.withLock { state -> (Bool, Bool) in
-            record.encode(into: &state.pending, defaultTime: defaultTime)
+            record.encode(into: &state.pending, defaultTime: defaultTime, format: format)
             state.pendingLines += 1
             let schedule = !state.drainScheduled
             state.drainScheduled = true

@@ -10,7 +10,8 @@ public struct AuditSealing: Sendable {
     /// Signs checkpoints; nil writes them with `"sig":null`.
     public var signer: CheckpointSigner?
     /// Bytes at the end of each encoded line that stay after the evidence fields: 1 (`}`) for
-    /// tlsgate and ECS lines, 2 (`}}`) for OCSF lines, whose last member is the `unmapped` object.
+    /// tlsgate lines, 2 (`}}`) for OCSF and ECS lines, whose last member is the vendor object
+    /// (`AuditLog` sets it from its format).
     public var closingBytes: Int
 
     public init(instance: String = AuditSealing.hostName(), checkpointInterval: Double = 60,

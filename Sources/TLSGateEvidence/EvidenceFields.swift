@@ -1,5 +1,5 @@
 /// The evidence members of one audit line (`seq`, `chain`, `instance`, and those of `restart`
-/// and `checkpoint` lines), found at the top level or, for OCSF lines, inside `unmapped`.
+/// and `checkpoint` lines), found at the top level or, for OCSF and ECS lines, inside `unmapped` / `tlsgate`.
 struct EvidenceFields {
     var seq: Int?
     var event: JSONValue?
@@ -18,7 +18,8 @@ struct EvidenceFields {
         var unmapped: JSONValue?
         let ok = JSONLine.forEachMember(line) { key, value in
             take(key, value)
-            if value.kind == .object, key.elementsEqual("unmapped".utf8) { unmapped = value }
+            // OCSF keeps vendor fields in `unmapped`, tlsgate's ECS lines in `tlsgate`.
+            if value.kind == .object, key.elementsEqual("unmapped".utf8) || key.elementsEqual("tlsgate".utf8) { unmapped = value }
             return true
         }
         guard ok else { return nil }

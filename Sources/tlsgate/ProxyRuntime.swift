@@ -72,7 +72,7 @@ final class ProxyRuntime: @unchecked Sendable {
             throw StartupError(description: "\(configPath): audit.signing_key: \(error)", exitCode: 2)
         }
         do {
-            audit = try AuditLog(path: config.audit.path, sealing: sealing)
+            audit = try AuditLog(path: config.audit.path, sealing: sealing, format: ConfigMapping.auditFormat(config))
         } catch {
             throw StartupError(description: "\(configPath): audit.path: \(error)", exitCode: 2)
         }
