@@ -11,6 +11,7 @@ hosts = ["s3.us-east-1.amazonaws.com", "s3-fips.us-east-1.amazonaws.com", "sts.u
 ops = ["GetObject", "PutObject", "AssumeRole", "Query", "Decrypt", "SendMessage", "ListBuckets"]
 keys = ["AKIAEXAMPLE%04d" % i for i in range(20)]
 chain = "0" * 64
+seq = 0
 out = sys.stdout
 for i in range(1, n + 1):
     t = 1764806400 + i // 50
@@ -40,9 +41,12 @@ for i in range(1, n + 1):
         parts.append(',"aws_partition":"aws","aws_service":"%s","aws_region":"%s","fips_endpoint":%s' % (svc, region, "true" if "-fips" in h else "false"))
         if not tunnel:
             parts.append(',"aws_operation":"%s","sigv4_scope":"%s/%s","aws_access_key_id":"%s"' % (rng.choice(ops), svc, region, rng.choice(keys)))
-    body = "".join(parts) + ',"instance":"gw-bench","seq":%d' % i
-    chain = hashlib.sha256((chain + body + "}").encode()).hexdigest()
-    line = body + ',"chain":"%s"}\n' % chain
-    out.write(line)
+    record = "".join(parts)
+    lines = [record]
     if denied:
-        out.write(line.replace('"event":"request"', '"event":"violation"').replace('"event":"tunnel"', '"event":"violation"'))
+        lines.append(record.replace('"event":"request"', '"event":"violation"').replace('"event":"tunnel"', '"event":"violation"'))
+    for text in lines:
+        seq += 1
+        body = text + ',"instance":"gw-bench","seq":%d' % seq
+        chain = hashlib.sha256((chain + body + "}").encode()).hexdigest()
+        out.write(body + ',"chain":"%s"}\n' % chain)
