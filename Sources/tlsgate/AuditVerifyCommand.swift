@@ -43,7 +43,8 @@ struct AuditVerifyCommand: ParsableCommand {
                 }
                 verifier.key = pub
             } catch let error as TLSError {
-                printError("--key \(key): \(error)")
+                let hint = Self.looksPrivate(key) ? " (this is the private key: pass audit-key.pub.pem)" : ""
+                printError("--key \(key): \(error.message)\(hint)")
                 throw ExitCode(2)
             }
         }
@@ -56,5 +57,14 @@ struct AuditVerifyCommand: ParsableCommand {
         }
         print(result.text(), terminator: "")
         if !result.intact { throw ExitCode(1) }
+    }
+
+    /// Whether the file's first 4 KiB name a private key (the common mistake with --key).
+    static func looksPrivate(_ path: String) -> Bool {
+        guard let file = fopen(path, "r") else { return false }
+        defer { fclose(file) }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let n = fread(&buffer, 1, buffer.count, file)
+        return String(decoding: buffer.prefix(n), as: UTF8.self).contains("PRIVATE KEY")
     }
 }
