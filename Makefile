@@ -4,10 +4,10 @@ SWIFT ?= swift
 CONFIG ?= config/tlsgate.yaml
 
 # System packages: build (OpenSSL headers), run (CA roots), tests (real peers).
-APT_BUILD := libssl-dev libcrypt-dev pkg-config ca-certificates
+APT_BUILD := libssl-dev libcrypt-dev zlib1g-dev pkg-config ca-certificates
 # squid-openssl provides the `squid` binary (parent-proxy tests, bench); tinyproxy likewise.
-APT_TEST  := openssl curl python3 python3-pip squid-openssl tinyproxy systemd
-PIP_TEST  := awscli moto werkzeug kubernetes-validate
+APT_TEST  := openssl curl python3 python3-pip squid-openssl tinyproxy systemd logrotate gzip jq chromium
+PIP_TEST  := awscli moto werkzeug kubernetes-validate ocsf-emitter==0.3.0
 # Container image build and run (make image, make image-test).
 APT_IMAGE := podman buildah uidmap binutils
 
@@ -24,7 +24,7 @@ deps-test: deps
 	@missing=""; for p in $(APT_TEST); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
-	@command -v aws >/dev/null 2>&1 && command -v kubernetes-validate >/dev/null 2>&1 && python3 -c 'import moto, werkzeug' 2>/dev/null || \
+	@command -v aws >/dev/null 2>&1 && command -v kubernetes-validate >/dev/null 2>&1 && python3 -c 'import moto, werkzeug, ocsf_emitter' 2>/dev/null || \
 	  python3 -m pip install -q $(PIP_TEST) || python3 -m pip install -q --break-system-packages $(PIP_TEST)
 
 build: deps

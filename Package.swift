@@ -50,8 +50,13 @@ let package = Package(
         .plugin(name: "EmbedData", capability: .buildTool(), dependencies: ["EmbedDataTool"]),
         // The local CA for TLS interception: CA creation and validation, name constraints, leaf minting + LRU cache.
         .target(name: "TLSGateCA", dependencies: ["COpenSSL", "CShims", "TLSGateIO", "TLSGateTLS", "TLSGatePolicy"]),
-        // JSON Lines audit records, redaction, the ordered writer.
-        .target(name: "TLSGateAudit", swiftSettings: dataPath),
+        // JSON Lines audit records, redaction, the ordered writer (which seals lines into the chain).
+        .target(name: "TLSGateAudit", dependencies: ["TLSGateEvidence"], swiftSettings: dataPath),
+        // zlib from Debian's zlib1g-dev (reading rotated .gz audit files).
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // Audit evidence: the hash chain and signed checkpoints, and the auditor's tools over the
+        // files (verify, summary, report).
+        .target(name: "TLSGateEvidence", dependencies: ["COpenSSL", "CZlib", "TLSGateTLS"], swiftSettings: dataPath),
         // YAML configuration with line-accurate errors.
         .target(name: "TLSGateConfig", dependencies: [
             "TLSGatePolicy",
@@ -77,7 +82,7 @@ let package = Package(
         ]),
         .executableTarget(name: "tlsgate", dependencies: [
             "TLSGateProxy", "TLSGateConfig", "TLSGateTLS", "TLSGateAWS", "TLSGateAdmin", "TLSGateMetrics",
-            "TLSGateAudit", "TLSGateIO", "TLSGatePolicy", "TLSGateCA", "TLSGateEgress", "TLSGateData",
+            "TLSGateAudit", "TLSGateIO", "TLSGatePolicy", "TLSGateCA", "TLSGateEgress", "TLSGateData", "TLSGateEvidence",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -89,6 +94,7 @@ let package = Package(
         .testTarget(name: "TLSGateDataTests", dependencies: ["TLSGateData", "TLSGateAWS", "TLSGateTLS"]),
         .testTarget(name: "TLSGateConfigTests", dependencies: ["TLSGateConfig"]),
         .testTarget(name: "TLSGateAuditTests", dependencies: ["TLSGateAudit"]),
+        .testTarget(name: "TLSGateEvidenceTests", dependencies: ["TLSGateEvidence", "TLSGateAudit", "TLSGateTLS"]),
         .testTarget(name: "TLSGateTLSTests", dependencies: ["TLSGateTLS"], exclude: ["Fixtures"]),
         .testTarget(name: "TLSGateCATests", dependencies: ["TLSGateCA", "TLSGateTLS", "TLSGatePolicy"]),
         .testTarget(name: "TLSGateProxyTests", dependencies: ["TLSGateProxy"]),

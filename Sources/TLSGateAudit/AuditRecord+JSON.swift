@@ -23,6 +23,7 @@ extension AuditRecord {
         json.ascii(",\"tls_version\":"); json.string(tlsVersion)
         json.ascii(",\"cipher\":"); json.string(cipher)
         json.ascii(",\"decision\":"); if let decision { json.ascii(decision.quotedJSON) } else { json.null() }
+        if let error { json.ascii(",\"outcome\":\"error\",\"error\":"); json.string(error) } else { json.ascii(",\"outcome\":\"ok\",\"error\":null") }
         if violations.isEmpty { json.ascii(",\"violations\":[]") } else { json.ascii(",\"violations\":"); json.strings(violations) }
         json.ascii(",\"reason\":"); json.string(reason)
         json.ascii(",\"bytes_in\":"); json.int(bytesIn)

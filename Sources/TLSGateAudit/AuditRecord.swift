@@ -55,6 +55,10 @@ public struct AuditRecord: Sendable {
     public var tlsVersion: Optional<String>
     public var cipher: Optional<String>
     public var decision: Optional<AuditDecision>
+    /// A failure that is no policy finding (DNS, connect, timeouts, upstream closed): its code,
+    /// e.g. "upstream_unreachable". Written as `"outcome":"error","error":"<code>"`; nil is
+    /// `"outcome":"ok","error":null`. `decision` keeps saying what policy decided.
+    public var error: Optional<String>
     /// Violation codes (raw values of `ViolationCode`).
     public var violations: [String]
     /// Human-readable reason (violation summary, error text).
@@ -78,7 +82,7 @@ public struct AuditRecord: Sendable {
                 client: String? = nil, host: String? = nil, port: Int? = nil,
                 method: String? = nil, path: String? = nil, status: Int? = nil,
                 upstream: String? = nil, tlsVersion: String? = nil, cipher: String? = nil,
-                decision: AuditDecision? = nil, violations: [String] = [], reason: String? = nil,
+                decision: AuditDecision? = nil, error: String? = nil, violations: [String] = [], reason: String? = nil,
                 bytesIn: Int? = nil, bytesOut: Int? = nil, durationMs: Double? = nil,
                 sni: String? = nil, alpn: [String]? = nil, clientTLSMax: String? = nil,
                 extra: [(String, AuditValue)] = []) {
@@ -95,6 +99,7 @@ public struct AuditRecord: Sendable {
         self.tlsVersion = tlsVersion
         self.cipher = cipher
         self.decision = decision
+        self.error = error
         self.violations = violations
         self.reason = reason
         self.bytesIn = bytesIn

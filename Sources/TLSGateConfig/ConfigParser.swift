@@ -20,7 +20,7 @@ struct ConfigParser {
                             "max_upstream_per_host"]
     static let proxyAuthKeys = ["users_file", "realm"]
     static let awsKeys = ["endpoints"]
-    static let auditKeys = ["path"]
+    static let auditKeys = ["path", "checkpoint_interval", "signing_key", "format", "instance"]
     static let interceptKeys = ["enabled", "ca_cert", "ca_key", "hosts", "leaf_validity", "max_cached_leaves"]
 
     func parse(_ root: Node?) throws(ConfigError) -> TLSGateConfig {
@@ -93,11 +93,7 @@ struct ConfigParser {
                     config.aws.endpoints = text
                 }
             case "audit":
-                for (key, value) in try entries(of: value, path: "audit", allowed: Self.auditKeys) where key == "path" {
-                    let text = try string(value, "audit.path", expected: "a file path or \"-\" for stdout")
-                    guard !text.isEmpty else { throw error(value, "audit.path: expected a file path or \"-\" for stdout, got \"\"") }
-                    config.audit.path = text == "-" ? nil : text
-                }
+                try parseAudit(value, into: &config.audit)
             default:
                 break
             }
@@ -130,6 +126,39 @@ struct ConfigParser {
             node = mapping.first(where: { if case .scalar(let k) = $0.key { return k.string == "admin" } else { return false } })?.value
         }
         throw error(node, "admin: \(admin) is the proxy's own address (listen: \(config.listen)); the admin listener needs its own port")
+    }
+
+    private func parseAudit(_ node: Node, into audit: inout AuditSettings) throws(ConfigError) {
+        for (key, value) in try entries(of: node, path: "audit", allowed: Self.auditKeys) {
+            switch key {
+            case "path":
+                let text = try string(value, "audit.path", expected: "a file path or \"-\" for stdout")
+                guard !text.isEmpty else { throw error(value, "audit.path: expected a file path or \"-\" for stdout, got \"\"") }
+                audit.path = text == "-" ? nil : text
+            case "checkpoint_interval":
+                let seconds = try duration(value, "audit.checkpoint_interval")
+                guard AuditSettings.checkpointIntervalRange.contains(seconds) else {
+                    throw error(value, "audit.checkpoint_interval: expected a duration from 1s to 1h, got \(seconds)s")
+                }
+                audit.checkpointInterval = seconds
+            case "signing_key":
+                let text = try string(value, "audit.signing_key", expected: "a path to an Ed25519 PEM key (tlsgate audit keygen)")
+                if let problem = fileReadable(text) {
+                    throw error(value, "audit.signing_key: cannot read \"\(text)\": \(problem)")
+                }
+                audit.signingKey = text
+            case "format":
+                audit.format = try choice(value, "audit.format", AuditFormat.allCases.map(\.rawValue)) { AuditFormat(rawValue: $0) }
+            case "instance":
+                let text = try string(value, "audit.instance", expected: "a name for this tlsgate (default: the host name)")
+                guard !text.isEmpty, text.utf8.count <= 255, text.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+                    throw error(value, "audit.instance: expected 1 to 255 printable ASCII characters without spaces, got \"\(text)\"")
+                }
+                audit.instance = text
+            default:
+                break
+            }
+        }
     }
 
     private func parseProxyAuth(_ node: Node) throws(ConfigError) -> ProxyAuthSettings? {

@@ -231,9 +231,27 @@ public struct AWSSettings: Sendable, Hashable {
 public struct AuditSettings: Sendable, Hashable {
     /// The JSON Lines file (appended); nil means stdout (`"-"`).
     public var path: String?
+    /// `checkpoint_interval`: seconds between signed checkpoint lines (also written at rotation
+    /// and exit).
+    public var checkpointInterval: Double
+    /// `signing_key`: the Ed25519 private key (PEM, mode 0600) that signs checkpoints; nil writes
+    /// unsigned checkpoints (the chain then detects edits, but anyone who can write the file can
+    /// rebuild it).
+    public var signingKey: String?
+    /// `format`: the schema of the lines.
+    public var format: AuditFormat
+    /// `instance`: this tlsgate's name in every line; nil = the host name.
+    public var instance: String?
 
-    public init(path: String? = nil) {
+    public static let checkpointIntervalRange: ClosedRange<Double> = 1...3600
+
+    public init(path: String? = nil, checkpointInterval: Double = 60, signingKey: String? = nil,
+                format: AuditFormat = .tlsgate, instance: String? = nil) {
         self.path = path
+        self.checkpointInterval = checkpointInterval
+        self.signingKey = signingKey
+        self.format = format
+        self.instance = instance
     }
 }
 
@@ -267,4 +285,14 @@ public struct InterceptSettings: Sendable, Hashable {
         self.leafValidity = leafValidity
         self.maxCachedLeaves = maxCachedLeaves
     }
+}
+
+/// `audit.format` values.
+public enum AuditFormat: String, Sendable, Hashable, CaseIterable {
+    /// tlsgate's own JSON Lines layout.
+    case tlsgate
+    /// OCSF 1.x: HTTP Activity (4002) and Network Activity (4001).
+    case ocsf
+    /// Elastic Common Schema 8.x.
+    case ecs
 }

@@ -8,6 +8,8 @@ public enum ViolationCode: String, Sendable, Hashable, CaseIterable {
     case certNameMismatch = "cert_name_mismatch"
     case legacyTLSNegotiated = "legacy_tls_negotiated"
     case legacyTLSOffered = "legacy_tls_offered"
+    /// Not written as a violation (an outage is no policy finding): the `X-TLSGate-Error` code of
+    /// the 502 and the audit line's `error` (with `outcome: "error"`).
     case upstreamUnreachable = "upstream_unreachable"
     case tlsFallbackSCSV = "tls_fallback_scsv"
     case sniMismatch = "sni_mismatch"

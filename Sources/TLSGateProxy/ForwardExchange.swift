@@ -59,6 +59,8 @@ final class ForwardExchange {
     /// When the upstream TLS handshake started (for the handshake-duration metric).
     var handshakeStartedNanos: UInt64 = 0
     var decision: AuditDecision = .allow
+    /// The code of a failure that is no policy finding (audit `outcome: "error"`).
+    var error: String?
 
     init(head: HTTPRequestHead, uri: AbsoluteURI, host: String, port: Int, framing: BodyFraming,
          headBytes: Int, startedNanos: UInt64) {

@@ -20,7 +20,7 @@ extension ForwardSession {
         let record = AuditRecord(
             event: .request, mode: .forward, client: clientText, host: ex.host, port: ex.port,
             method: ex.head.method, path: ex.loggedPath, status: status, upstream: upstreamText,
-            tlsVersion: tlsVersion, cipher: cipher, decision: ex.decision,
+            tlsVersion: tlsVersion, cipher: cipher, decision: ex.decision, error: ex.error,
             violations: violations.isEmpty ? [] : violations.map(\.rawValue),
             reason: reason ?? violations.first.flatMap { ex.violationReasons[$0] },
             bytesIn: Int(ex.bytesIn), bytesOut: Int(ex.bytesOut),

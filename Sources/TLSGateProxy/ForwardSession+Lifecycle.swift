@@ -45,7 +45,7 @@ extension ForwardSession {
             let waited = connector?.waitingFor ?? "the upstream"
             connector?.cancel()
             connector = nil
-            failExchange(status: 502, code: ViolationCode.upstreamUnreachable.rawValue, violation: .upstreamUnreachable,
+            failExchange(status: 502, code: ViolationCode.upstreamUnreachable.rawValue, violation: nil,
                          message: "connecting to \(exchange?.host ?? "upstream") timed out after \(env.settings.connectTimeout)s waiting for \(waited)")
         case .handshaking:
             failExchange(status: 502, code: "upstream_tls_failed", violation: nil,

@@ -301,6 +301,8 @@ extension ForwardSession {
         }
         if let violation, !ex.violations.contains(violation) { ex.violations.append(violation) }
         if violation != nil, ex.decision == .allow { ex.decision = .deny }
+        // A 5xx that policy did not decide (DNS, connect, timeout, upstream closed) is an error.
+        if violation == nil, ex.decision != .deny, status >= 500 { ex.error = code }
         exchange = nil
         if ex.responseStarted {
             writeAudit(ex, status: ex.responseHead?.status, reason: message, upstream: upstream)

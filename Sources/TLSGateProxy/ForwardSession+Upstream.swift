@@ -29,7 +29,7 @@ extension ForwardSession {
                 failExchange(status: 403, code: violation.rawValue, violation: nil, message: message)
             case .failure(.unreachable(let message)):
                 failExchange(status: 502, code: ViolationCode.upstreamUnreachable.rawValue,
-                             violation: .upstreamUnreachable, message: message)
+                             violation: nil, message: message)
             case .failure(.parentRefused(_, let message)):
                 // An error outcome, not a policy decision: the parent said no.
                 failExchange(status: 502, code: "parent_proxy_refused", violation: nil, message: message)

@@ -8,6 +8,8 @@ struct TunnelRecord {
     var port: Int?
     var status: Int?
     var decision: AuditDecision = .allow
+    /// The code of a failure that is no policy finding (audit `outcome: "error"`).
+    var error: String?
     var violations: [ViolationCode] = []
     var reason: String?
     var sni: String?

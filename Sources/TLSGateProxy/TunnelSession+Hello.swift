@@ -277,6 +277,7 @@ extension TunnelSession {
         line.tlsVersion = record.tlsVersion
         line.cipher = record.cipher
         line.decision = record.decision
+        line.error = record.error
         line.violations = record.violations.map(\.rawValue)
         line.reason = record.reason
         line.bytesIn = Int(record.bytesIn + toUpstream.bytes)

@@ -129,7 +129,7 @@ final class TunnelSession: DrainableSession, @unchecked Sendable {
                 record.decision = .deny
                 refuse(status: 403, code: code.rawValue, violation: nil, message: message)
             case .failure(.unreachable(let message)):
-                refuse(status: 502, code: ViolationCode.upstreamUnreachable.rawValue, violation: .upstreamUnreachable, message: message)
+                refuse(status: 502, code: ViolationCode.upstreamUnreachable.rawValue, violation: nil, message: message)
             case .failure(.parentRefused(_, let message)):
                 refuse(status: 502, code: "parent_proxy_refused", violation: nil, message: message)
             case .success(let connected):
@@ -298,7 +298,7 @@ final class TunnelSession: DrainableSession, @unchecked Sendable {
             let waited = connector?.waitingFor ?? "the upstream"
             connector?.cancel()
             connector = nil
-            refuse(status: 502, code: ViolationCode.upstreamUnreachable.rawValue, violation: .upstreamUnreachable,
+            refuse(status: 502, code: ViolationCode.upstreamUnreachable.rawValue, violation: nil,
                    message: "connecting to \(record.host ?? "upstream") timed out after \(env.settings.connectTimeout)s waiting for \(waited)")
         case .awaitingClientHello:
             let why = clientBuffer.isEmpty ? "no TLS ClientHello within \(env.settings.clientHelloTimeout)s"
@@ -308,6 +308,7 @@ final class TunnelSession: DrainableSession, @unchecked Sendable {
             close(reason: why)
         case .awaitingServerHello:
             env.logger.warning("no ServerHello", metadata: ["upstream": "\(upstream?.debugState ?? "-")", "readable": "\(upstreamReadable)"])
+            record.error = "upstream_timeout"
             close(reason: "no TLS ServerHello within \(env.settings.handshakeTimeout)s")
         case .relaying:
             let idle = Double(monotonicNanos() &- lastProgressNanos) / 1e9
@@ -327,6 +328,8 @@ final class TunnelSession: DrainableSession, @unchecked Sendable {
     func refuse(status: Int, code: String, violation: ViolationCode?, message: String) {
         if let violation { record.addViolation(violation, message) }
         if record.decision == .allow, status == 403 || violation != nil { record.decision = .deny }
+        // A 5xx that policy did not decide (DNS, connect, timeout) is an error, not a violation.
+        if violation == nil, record.decision != .deny, status >= 500 { record.error = code }
         record.status = status
         record.reason = message
         let response = ProxyResponse.error(status: status, code: code, message: message, keepAlive: false)

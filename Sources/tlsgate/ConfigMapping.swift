@@ -92,3 +92,22 @@ enum ConfigMapping {
         )
     }
 }
+
+// MARK: - Audit evidence
+
+import TLSGateAudit
+import TLSGateEvidence
+
+extension ConfigMapping {
+    /// `audit.format` as the writer takes it.
+    static func auditFormat(_ config: TLSGateConfig) -> AuditLineFormat {
+        AuditLineFormat(rawValue: config.audit.format.rawValue) ?? .tlsgate
+    }
+
+    /// `audit.instance`, `audit.checkpoint_interval`, `audit.signing_key` as the writer takes them.
+    static func auditSealing(_ config: TLSGateConfig) throws(TLSError) -> AuditSealing {
+        let signer = try config.audit.signingKey.map { path throws(TLSError) in try CheckpointSigner(pemFile: path) }
+        return AuditSealing(instance: config.audit.instance ?? AuditSealing.hostName(),
+                            checkpointInterval: config.audit.checkpointInterval, signer: signer)
+    }
+}

@@ -7,6 +7,7 @@ import TLSGateAdmin
 import TLSGateAudit
 import TLSGateCA
 import TLSGateConfig
+import TLSGateEvidence
 import TLSGateIO
 import TLSGateMetrics
 import TLSGatePolicy
@@ -71,8 +72,14 @@ final class ProxyRuntime: @unchecked Sendable {
             return handler
         }
         logger = Logger(label: "tlsgate")
+        let sealing: AuditSealing
         do {
-            audit = try AuditLog(path: config.audit.path)
+            sealing = try ConfigMapping.auditSealing(config)
+        } catch {
+            throw StartupError(description: "\(configPath): audit.signing_key: \(error)", exitCode: 2)
+        }
+        do {
+            audit = try AuditLog(path: config.audit.path, sealing: sealing, format: ConfigMapping.auditFormat(config))
         } catch {
             throw StartupError(description: "\(configPath): audit.path: \(error)", exitCode: 2)
         }
@@ -167,14 +174,29 @@ final class ProxyRuntime: @unchecked Sendable {
     // MARK: - Signals
 
     private func installSignals() {
-        for sig in [SIGTERM, SIGINT, SIGHUP] {
+        for sig in [SIGTERM, SIGINT, SIGHUP, SIGUSR1] {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: control)
             source.setEventHandler { [self] in
-                if sig == SIGHUP { _ = reload(trigger: "SIGHUP") } else { shutdown(signal: sig) }
+                switch sig {
+                case SIGHUP: _ = reload(trigger: "SIGHUP")
+                case SIGUSR1: reopenAudit()
+                default: shutdown(signal: sig)
+                }
             }
             source.resume()
             signalSources.append(source)
+        }
+    }
+
+    /// SIGUSR1: reopen `audit.path` after logrotate renamed it (as nginx does). The old file
+    /// ends with a checkpoint; the chain goes on in the new one. Runs on `control`.
+    private func reopenAudit() {
+        do {
+            try audit.reopen()
+            logger.info("audit log reopened", metadata: ["path": "\(config.audit.path ?? "-")"])
+        } catch {
+            logger.error("audit log reopen failed; still writing to the old file", metadata: ["error": "\(error)"])
         }
     }
 
@@ -189,7 +211,7 @@ final class ProxyRuntime: @unchecked Sendable {
             if let listenOverride { fresh = try fresh.withListen(listenOverride) }
             var notes: [String] = []
             if fresh.listen != config.listen { notes.append("listen change needs a restart") }
-            if fresh.audit.path != config.audit.path { notes.append("audit.path change needs a restart") }
+            if fresh.audit != config.audit { notes.append("audit settings change needs a restart") }
             if fresh.admin != config.admin { notes.append("admin change needs a restart") }
             if fresh.eventLoops != config.eventLoops { notes.append("event_loops change needs a restart") }
             let env = try environment(for: fresh)
@@ -235,7 +257,7 @@ final class ProxyRuntime: @unchecked Sendable {
             server.closeAll()
             // Closing sessions write their audit lines on their own queues: give them a moment.
             waitForSessions(until: monotonicNow() + 2_000_000_000) { [self] in
-                audit.flush()
+                audit.close()
                 logger.info("stopped", metadata: ["audit_lines": "\(audit.linesWritten)"])
                 // Everything worth keeping is written (audit fsync'ed, logs flushed below). Skip
                 // exit(3)'s atexit handlers: OpenSSL's cleanup would run while event-loop threads

@@ -11,7 +11,7 @@ struct TLSGateCommand: ParsableCommand {
         abstract: "A TLS-enforcing local HTTPS proxy: re-originates plain HTTP as verified TLS 1.2+, inspects CONNECT tunnels, audits every request.",
         version: "tlsgate \(version) (\(TLSContext.libraryVersion))",
         subcommands: [RunCommand.self, CheckConfigCommand.self, DoctorCommand.self, EndpointsCommand.self,
-                      CACommand.self],
+                      CACommand.self, AuditCommand.self],
         defaultSubcommand: RunCommand.self
     )
 }

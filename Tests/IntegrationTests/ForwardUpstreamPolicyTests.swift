@@ -116,8 +116,18 @@ struct ForwardUpstreamPolicyTests {
         // Port 1 on loopback: nothing listens, the connect is refused at once.
         let fx = try ProxyFixture("fwd-unreachable") { $0.resolve["down.example.test"] = "127.0.0.1:1" }
         defer { fx.cleanup() }
-        try Self.expectRefusal(fx.gate, "http://down.example.test/x", host: "down.example.test",
-                               status: 502, code: "upstream_unreachable", dir: fx.dir)
+        let (st, headers, _) = try Self.fetch(fx.gate, "http://down.example.test/x", dir: fx.dir)
+        #expect(st == 502 && headers["x-tlsgate-error"] == "upstream_unreachable", "\(headers)")
+        // An outage is no policy finding: policy allowed the host, the outcome is an error, and
+        // there is no violation (an auditor counting denials does not count outages).
+        let rec = fx.gate.waitForAudit { $0.host == "down.example.test" && $0.event == "request" }
+        #expect(rec?.decision == "allow", "\(String(describing: rec))")
+        #expect(rec?.string("outcome") == "error" && rec?.string("error") == "upstream_unreachable", "\(String(describing: rec))")
+        #expect(rec?.violations == [], "\(String(describing: rec))")
+        #expect(rec?.missingKeys == [], "\(String(describing: rec))")
+        #expect(!fx.gate.auditRecords().contains { $0.event == "violation" }, "\(fx.gate.auditText)")
+        let ok = fx.gate.auditRecords().filter { $0.event == "request" && $0.host != "down.example.test" }
+        #expect(ok.allSatisfy { $0.string("outcome") == "ok" })
     }
 
     @Test func explicitPortIsKept() throws {

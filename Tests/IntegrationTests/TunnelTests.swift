@@ -159,6 +159,13 @@ struct TunnelTests {
                 #expect(head.contains("x-tlsgate-error:"), "\(target): \(r)")
             }
         }
+        // The unreachable upstream is an error outcome, not a policy denial or violation.
+        let down = fx.gate.waitForAudit { $0.host == "down.example.test" && $0.event == "tunnel" }
+        #expect(down?.decision == "allow" && down?.string("outcome") == "error" && down?.string("error") == "upstream_unreachable",
+                "\(String(describing: down))")
+        #expect(down?.violations == [], "\(String(describing: down))")
+        let denied = fx.gate.waitForAudit { $0.host == "evil.example.org" && $0.event == "tunnel" }
+        #expect(denied?.decision == "deny" && denied?.string("outcome") == "ok", "\(String(describing: denied))")
     }
 
     // MARK: - ClientHello policy

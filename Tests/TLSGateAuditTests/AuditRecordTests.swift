@@ -33,7 +33,7 @@ func keyOrder(_ line: String) -> [String] {
 
 @Suite struct AuditRecordTests {
     static let core = ["time", "event", "mode", "client", "host", "port", "method", "path", "status", "upstream",
-                       "tls_version", "cipher", "decision", "violations", "reason", "bytes_in", "bytes_out",
+                       "tls_version", "cipher", "decision", "outcome", "error", "violations", "reason", "bytes_in", "bytes_out",
                        "duration_ms"]
 
     @Test func requestRecordKeysAndValues() throws {

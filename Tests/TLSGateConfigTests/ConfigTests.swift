@@ -380,3 +380,33 @@ private func failure(_ yaml: String, sourceLocation: SourceLocation = #_sourceLo
                 "\(String(describing: error))")
     }
 }
+
+/// `audit.checkpoint_interval`, `audit.signing_key`, `audit.format`, `audit.instance`.
+@Suite struct AuditEvidenceKeysTests {
+    @Test func defaultsAndValues() throws {
+        let defaults = TLSGateConfig.default.audit
+        #expect(defaults.checkpointInterval == 60 && defaults.signingKey == nil && defaults.format == .tlsgate && defaults.instance == nil)
+        let key = FileManager.default.temporaryDirectory.path + "/tlsgate-config-key-\(getpid()).pem"
+        try "x".write(toFile: key, atomically: false, encoding: .utf8)
+        defer { unlink(key) }
+        let config = try parse("audit:\n  checkpoint_interval: 30s\n  signing_key: \(key)\n  format: ocsf\n  instance: gw-eu-1\n")
+        #expect(config.audit == AuditSettings(path: nil, checkpointInterval: 30, signingKey: key, format: .ocsf, instance: "gw-eu-1"))
+        #expect(try parse("audit:\n  format: ecs\n").audit.format == .ecs)
+    }
+
+    @Test(arguments: [
+        ("audit:\n  checkpoint_interval: 0s\n", "audit.checkpoint_interval: must be greater than 0"),
+        ("audit:\n  checkpoint_interval: 500ms\n", "audit.checkpoint_interval: expected a duration from 1s to 1h, got 0.5s"),
+        ("audit:\n  checkpoint_interval: 2h\n", "audit.checkpoint_interval: expected a duration from 1s to 1h"),
+        ("audit:\n  format: cef\n", "audit.format: expected one of \"tlsgate\", \"ocsf\", \"ecs\", got \"cef\""),
+        ("audit:\n  format: ocfs\n", "did you mean \"ocsf\"?"),
+        ("audit:\n  instance: \"a b\"\n", "audit.instance: expected 1 to 255 printable ASCII characters without spaces"),
+        ("audit:\n  signing_key: /nonexistent/audit-key.pem\n", "audit.signing_key: cannot read \"/nonexistent/audit-key.pem\""),
+        ("audit:\n  sign_key: x\n", "sign_key"),
+    ])
+    func badValues(yaml: String, message: String) throws {
+        let error = try #require(failure(yaml))
+        #expect(error.line == 2, "\(error)")
+        #expect(error.description.contains(message), "\(error)")
+    }
+}

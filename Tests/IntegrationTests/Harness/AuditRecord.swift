@@ -27,8 +27,9 @@ struct AuditRecord: CustomStringConvertible {
 
     /// Keys every record carries.
     static let requiredKeys = ["time", "event", "mode", "client", "host", "port", "method", "path",
-                               "status", "upstream", "tls_version", "cipher", "decision", "violations",
-                               "reason", "bytes_in", "bytes_out", "duration_ms"]
+                               "status", "upstream", "tls_version", "cipher", "decision", "outcome", "error",
+                               "violations", "reason", "bytes_in", "bytes_out", "duration_ms",
+                               "instance", "seq", "chain"]
     /// Extra keys of tunnel records.
     static let tunnelKeys = ["sni", "alpn", "client_tls_max"]
 

@@ -45,6 +45,8 @@ struct GateConfig {
     var connectTimeout: String = "5s"
     /// Extra YAML appended verbatim.
     var extra: String = ""
+    /// Extra `audit:` keys (after `path`), e.g. `["signing_key: /k.pem", "instance: gw-1"]`.
+    var auditKeys: [String] = []
 
     init(caBundle: String) { self.caBundle = caBundle }
 
@@ -107,6 +109,7 @@ struct GateConfig {
             y += "proxy_auth:\n  users_file: \(Self.quote(proxyAuth.usersFile))\n  realm: \(Self.quote(proxyAuth.realm))\n"
         }
         y += "audit:\n  path: \(Self.quote(auditPath))\n"
+        for key in auditKeys { y += "  \(key)\n" }
         if let awsEndpoints { y += "aws:\n  endpoints: \(Self.quote(awsEndpoints))\n" }
         y += extra
         return y
