@@ -157,6 +157,9 @@ final class ProxyRuntime: @unchecked Sendable {
                 throw StartupError(description: "cannot listen on admin \(adminAddress): \(error)", exitCode: 1)
             }
         }
+        // Signals are handled before "listening on" is logged: a supervisor (or a test) that sends
+        // SIGHUP/SIGUSR1 as soon as it sees that line must not hit the window before the handlers.
+        installSignals()
         server.start()
         logger.info("listening on \(server.boundAddress)", metadata: [
             "event_loops": "\(server.eventLoopCount)",
@@ -168,7 +171,6 @@ final class ProxyRuntime: @unchecked Sendable {
             "intercept": "\(intercept.map { "on (\($0.hosts.count) host patterns)" } ?? "off")",
             "upstream.proxy": "\(config.upstream.proxy.map { "http://\($0.authority)" } ?? "none")",
         ])
-        installSignals()
     }
 
     // MARK: - Signals
