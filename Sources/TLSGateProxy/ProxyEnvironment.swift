@@ -20,10 +20,14 @@ public final class ProxyEnvironment: Sendable {
     public let metrics: ProxyMetrics
     /// The AWS endpoint catalog (nil when none was found and FIPS checks are off).
     public let catalog: AWSEndpointCatalog?
+    /// TLS interception (`intercept.enabled`): nil = CONNECTs are tunnelled, never decrypted.
+    public let interceptor: Interceptor?
 
     public init(settings: ProxySettings, tls: TLSContext, audit: AuditLog, logger: Logger,
                 auth: ProxyAuthenticator? = nil, upstreamSlots: UpstreamSlots = UpstreamSlots(),
-                metrics: ProxyMetrics = ProxyMetrics(), catalog: AWSEndpointCatalog? = nil) {
+                metrics: ProxyMetrics = ProxyMetrics(), catalog: AWSEndpointCatalog? = nil,
+                interceptor: Interceptor? = nil) {
+        self.interceptor = interceptor
         self.metrics = metrics
         self.catalog = catalog
         self.settings = settings
