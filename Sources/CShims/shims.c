@@ -110,3 +110,7 @@ uint32_t tg_epollout(void) { return EPOLLOUT; }
 uint32_t tg_epollerr_hup(void) { return EPOLLERR | EPOLLHUP; }
 uint32_t tg_epollexclusive(void) { return EPOLLEXCLUSIVE; }
 int tg_eventfd(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
+
+// ---- OpenSSL for the local CA (TLSGateCA) ----
+
+EVP_PKEY *tg_EVP_EC_gen_p256(void) { return EVP_EC_gen("P-256"); }

@@ -1,4 +1,5 @@
 import TLSGateAudit
+import TLSGateCA
 import TLSGateHTTP
 import TLSGateIO
 import TLSGatePolicy
@@ -56,7 +57,7 @@ extension ForwardSession {
         upstreamIdle = true
         target.record.tlsVersion = up.tlsVersionText
         target.record.cipher = up.cipherText
-        let credential: Interceptor.Credential
+        let credential: LeafCredential
         switch interceptor.credential(for: target.host) {
         case .success(let made): credential = made
         case .failure(let error):

@@ -109,4 +109,9 @@ int tg_malloc_trim(void);
 /// compare. Returns 1 on a match, 0 otherwise (including unsupported hashes).
 int tg_crypt_verify(const char *password, const char *hash);
 
+// ---- OpenSSL for the local CA (TLSGateCA). ----
+
+/// EVP_EC_gen is a macro over the variadic EVP_PKEY_Q_keygen: a new ECDSA P-256 key.
+EVP_PKEY *tg_EVP_EC_gen_p256(void);
+
 #endif
