@@ -7,7 +7,7 @@ CONFIG ?= config/tlsgate.yaml
 APT_BUILD := libssl-dev libcrypt-dev pkg-config ca-certificates
 APT_TEST  := openssl curl python3 python3-pip
 # TLS interception tests: node (NODE_EXTRA_CA_CERTS), Java HttpClient + keytool, testssl.sh.
-APT_TEST  += nodejs openjdk-17-jdk-headless testssl.sh
+APT_TEST  += nodejs openjdk-17-jdk-headless testssl.sh socat
 PIP_TEST  := awscli moto werkzeug requests
 
 .PHONY: all deps deps-test build release run test unit integration bench clean
