@@ -19,7 +19,7 @@
  * Build: gcc -O2 -o connect_load connect_load.c -lssl -lcrypto -lpthread
  * Usage: connect_load --connect 127.0.0.1:PORT [--target host:port] [--direct]
  *                     --sni NAME --ca CA.pem [--path /1k] [--threads 16] [--seconds 5]
- *                     [--keepalive] [--hold SECONDS --connections N]
+ *                     [--keepalive] [--hold SECONDS --connections N] [--host HOST-HEADER]
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -43,6 +43,7 @@ static struct sockaddr_in g_addr;
 static const char *g_target = NULL;
 static const char *g_sni = "origin.bench.test";
 static const char *g_path = "/1k";
+static const char *g_host = NULL;   /* Host header (default: the SNI) */
 static int g_direct = 0;
 static int g_keepalive = 0;
 static SSL_CTX *g_ctx;
@@ -116,7 +117,7 @@ fail:
 /* One GET on an open tunnel; reads exactly the head and Content-Length body. 0 on a 200. */
 static int one_get(SSL *ssl, int keepalive) {
     char req[512];
-    int len = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: %s\r\n%s\r\n", g_path, g_sni,
+    int len = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: %s\r\n%s\r\n", g_path, g_host ? g_host : g_sni,
                        keepalive ? "" : "Connection: close\r\n");
     if (SSL_write(ssl, req, len) != len) return -1;
     /* Read the head, then Content-Length bytes of body (bounded buffer, body is discarded). */
@@ -201,6 +202,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--sni")) g_sni = v;
         else if (!strcmp(a, "--ca")) ca = v;
         else if (!strcmp(a, "--path")) g_path = v;
+        else if (!strcmp(a, "--host")) g_host = v;
         else if (!strcmp(a, "--threads")) threads = atoi(v);
         else if (!strcmp(a, "--seconds")) seconds = atof(v);
         else if (!strcmp(a, "--hold")) hold = atof(v);

@@ -90,7 +90,7 @@ start origin "$P_NGX" nginx -e "$T/origin/error.log" -p "$T/origin" -c "$T/origi
 gcc -O2 -o "$T/connect_load" "$HERE/connect_load.c" -lssl -lcrypto -lpthread 2>"$T/gcc.log" || die "connect_load: $(head -3 "$T/gcc.log")"
 
 # ---------------------------------------------------------------- tlsgate (intercepting)
-declare -A CLIENT_CA TARGET DIRECT
+declare -A CLIENT_CA TARGET DIRECT HOST_HEADER
 start_tlsgate() {
   local bin=${TLSGATE_BIN:-$REPO/.build/release/tlsgate}
   if [ ! -x "$bin" ] && [ -z "${TLSGATE_BIN:-}" ]; then
@@ -167,7 +167,10 @@ sslcrtd_children 8 startup=2 idle=1
 acl step1 at_step SslBump1
 ssl_bump peek step1
 ssl_bump bump all
-tls_outgoing_options cafile=$CA min-version=1.2
+tls_outgoing_options cafile=$CA
+# squid forwards a bumped request to its URL's host and port (the Host header): resolve the
+# origin name here, in squid's own hosts file (the client sends Host: origin.bench.test:PORT).
+hosts_file $T/squid/hosts
 acl localnet src 127.0.0.1/32
 acl SSL_ports port $P_NGX 443
 acl CONNECT method CONNECT
@@ -182,7 +185,8 @@ coredump_dir $T/squid
 max_filedescriptors 20000
 shutdown_lifetime 1 seconds
 EOF
-    CLIENT_CA[squid]=$T/squid/ca.pem; TARGET[squid]="127.0.0.1:$P_NGX"
+    echo "127.0.0.1 $HOST" > "$T/squid/hosts"
+    CLIENT_CA[squid]=$T/squid/ca.pem; TARGET[squid]="127.0.0.1:$P_NGX"; HOST_HEADER[squid]="$HOST:$P_NGX"
     start squid "$P_SQ" squid -N -f "$T/squid/squid.conf" && UP[squid]=1
   else
     log "squid is not an OpenSSL build with security_file_certgen (apt-get install squid-openssl): skipped"
@@ -214,6 +218,7 @@ load_args() { # tool -> connect_load arguments reaching the origin through it
   local tool=$1
   if [ -n "${DIRECT[$tool]:-}" ]; then echo "--connect 127.0.0.1:$(port_of "$tool") --direct --ca ${CLIENT_CA[$tool]}"
   else echo "--connect 127.0.0.1:$(port_of "$tool") --target ${TARGET[$tool]} --ca ${CLIENT_CA[$tool]}"; fi
+  if [ -n "${HOST_HEADER[$tool]:-}" ]; then echo "--host ${HOST_HEADER[$tool]}"; fi
 }
 
 RES=$T/results.tsv; : > "$RES"
