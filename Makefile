@@ -10,6 +10,9 @@ APT_TEST  := openssl curl python3 python3-pip squid-openssl tinyproxy systemd lo
 PIP_TEST  := awscli moto werkzeug kubernetes-validate ocsf-emitter==0.3.0
 # Container image build and run (make image, make image-test).
 APT_IMAGE := podman buildah uidmap binutils
+# TLS interception tests: node (NODE_EXTRA_CA_CERTS), Java HttpClient + keytool, testssl.sh.
+APT_TEST  += nodejs openjdk-17-jdk-headless testssl.sh socat
+PIP_TEST  += requests
 
 .PHONY: all deps deps-test build release run test unit integration bench clean deploy-check deps-image image image-test
 
@@ -24,7 +27,7 @@ deps-test: deps
 	@missing=""; for p in $(APT_TEST); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
-	@command -v aws >/dev/null 2>&1 && command -v kubernetes-validate >/dev/null 2>&1 && python3 -c 'import moto, werkzeug, ocsf_emitter' 2>/dev/null || \
+	@command -v aws >/dev/null 2>&1 && command -v kubernetes-validate >/dev/null 2>&1 && python3 -c 'import moto, werkzeug, ocsf_emitter, requests' 2>/dev/null || \
 	  python3 -m pip install -q $(PIP_TEST) || python3 -m pip install -q --break-system-packages $(PIP_TEST)
 
 build: deps
