@@ -126,6 +126,23 @@ struct InterceptTests {
         #expect(rec?.decision == "deny" && rec?.status == 421 && rec?.mode == "intercept", "\(f.gate.auditText)")
     }
 
+    /// An absolute-form target with userinfo inside an intercepted CONNECT: the same
+    /// `credentials_in_url` refusal as forward mode (400, nothing forwarded, no password logged).
+    @Test func credentialsInAnAbsoluteTargetAreRefused() throws {
+        let f = try InterceptFixture("icpt-userinfo")
+        defer { f.cleanup() }
+        let request = "GET https://alice:s3cretPW@\(Names.a)/headers HTTP/1.1\r\nHost: \(Names.a)\r\nConnection: close\r\n\r\n"
+        let r = try Exec.run("openssl", ["s_client", "-proxy", f.gate.hostPort, "-connect", "\(Names.a):443",
+                                         "-servername", Names.a, "-CAfile", f.interceptCA.cert, "-quiet", "-ign_eof"],
+                             timeout: 20, stdin: request)
+        #expect(r.stdoutText.contains("HTTP/1.1 400") && r.stdoutText.contains("X-TLSGate-Error: credentials_in_url"),
+                "s_client: \(r.stdoutText)\n\(r.stderrText)")
+        let rec = f.gate.waitForAudit(timeout: 8) { $0.event == "violation" && $0.violations == ["credentials_in_url"] }
+        #expect(rec?.decision == "deny" && rec?.status == 400 && rec?.mode == "intercept", "\(f.gate.auditText)")
+        #expect(!f.gate.auditText.contains("s3cretPW") && !f.gate.stderrText.contains("s3cretPW"), "password in a log")
+        #expect(f.requestLines(path: "/headers", count: 1, timeout: 1).allSatisfy { $0.status == 400 }, "\(f.gate.auditText)")
+    }
+
     @Test func reportModeLetsAHostMismatchThroughAndLogsIt() throws {
         let f = try InterceptFixture("icpt-421-report") { $0.mode = "report" }
         defer { f.cleanup() }
