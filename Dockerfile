@@ -8,7 +8,7 @@
 
 FROM swift:6.0-bookworm AS build
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libssl-dev libcrypt-dev pkg-config ca-certificates \
+ && apt-get install -y --no-install-recommends libssl-dev libcrypt-dev libnghttp2-dev pkg-config ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Package.swift ./
