@@ -104,6 +104,7 @@ extension HTTP2Session {
                 return false
             }
         case NGHTTP2_GOAWAY.rawValue:
+            goAwayReceived = true
             events.append(.goAway(lastStream: frame.goaway.last_stream_id, code: HTTP2ErrorCode(frame.goaway.error_code), byPeer: true))
         case NGHTTP2_SETTINGS.rawValue:
             if !ack && !settingsCounter.admit(now: now()) {

@@ -52,6 +52,8 @@ public final class HTTP2Session {
     /// The last error nghttp2 reported through its error callback (detail for `.connectionError`).
     var lastLibraryError: String?
     private(set) var failed = false
+    /// The peer sent GOAWAY: no new streams on this connection.
+    var goAwayReceived = false
 
     var settingsCounter: FloodCounter
     var pingCounter: FloodCounter
@@ -263,7 +265,7 @@ public final class HTTP2Session {
 
     /// Client role: opens a stream with a ready block (pseudo-headers first).
     public func request(fields: HTTP2FieldList, endStream: Bool) -> Int32? {
-        guard role == .client, !failed else { return nil }
+        guard role == .client, !failed, !goAwayReceived else { return nil }
         let id: Int32 = fields.withNV { nva, count in
             if endStream { return nghttp2_submit_request(session, nil, nva, count, nil, nil) }
             var provider = HTTP2Callbacks.dataProvider()
@@ -280,7 +282,7 @@ public final class HTTP2Session {
     /// Client role: whether the peer's SETTINGS_MAX_CONCURRENT_STREAMS allows one more stream now
     /// (the pool opens another connection otherwise).
     public var canOpenStream: Bool {
-        guard role == .client, !failed, nghttp2_session_want_read(session) != 0 else { return false }
+        guard role == .client, !failed, !goAwayReceived, nghttp2_session_want_read(session) != 0 else { return false }
         let limit = nghttp2_session_get_remote_settings(session, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS)
         return UInt32(streams.count) < limit && nghttp2_session_get_next_stream_id(session) <= Int32.max - 2
     }
