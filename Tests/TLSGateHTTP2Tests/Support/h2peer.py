@@ -24,6 +24,8 @@ from hyperframe.frame import (ContinuationFrame, DataFrame, Frame, GoAwayFrame, 
                               PingFrame, PushPromiseFrame, RstStreamFrame, SettingsFrame,
                               WindowUpdateFrame)
 
+FRAME_NAMES = {0: "DATA", 1: "HEADERS", 2: "PRIORITY", 3: "RST_STREAM", 4: "SETTINGS", 5: "PUSH_PROMISE",
+               6: "PING", 7: "GOAWAY", 8: "WINDOW_UPDATE", 9: "CONTINUATION"}
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 
 
@@ -170,7 +172,7 @@ def decode_frames(data, decoder=None):
             break
         frame.parse_body(memoryview(data[pos + 9:pos + 9 + length]))
         pos += 9 + length
-        d = {"type": type(frame).__name__.replace("Frame", "").upper(), "stream": frame.stream_id,
+        d = {"type": FRAME_NAMES.get(frame.type, str(frame.type)), "stream": frame.stream_id,
              "flags": sorted(frame.flags)}
         if isinstance(frame, DataFrame):
             d["len"] = len(frame.data)
