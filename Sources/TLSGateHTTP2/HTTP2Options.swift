@@ -27,6 +27,8 @@ public struct HTTP2Options: Sendable, Equatable {
     public var resetBurst: Int = 1000
     /// See ``resetBurst``.
     public var resetRatePerSecond: Int = 33
+    /// Use libnghttp2's rapid-reset limit when the library has one (false: always count in tlsgate).
+    public var resetLimitInLibrary: Bool = true
     /// SETTINGS frames (non-ACK) received: burst, then per second; past it GOAWAY ENHANCE_YOUR_CALM.
     public var settingsBurst: Int = 100
     /// See ``settingsBurst``.

@@ -90,7 +90,8 @@ public final class HTTP2Session {
         nghttp2_option_set_max_outbound_ack(option, options.maxOutboundAcks)
         nghttp2_option_set_max_send_header_block_length(option, max(options.maxHeaderListSize, 16 * 1024))
         if role == .client { nghttp2_option_set_max_reserved_remote_streams(option, 0) }
-        if tg_nghttp2_option_set_stream_reset_rate_limit(option, UInt64(options.resetBurst), UInt64(options.resetRatePerSecond)) == 0 {
+        if !options.resetLimitInLibrary
+            || tg_nghttp2_option_set_stream_reset_rate_limit(option, UInt64(options.resetBurst), UInt64(options.resetRatePerSecond)) == 0 {
             resetCounter = FloodCounter(burst: options.resetBurst, ratePerSecond: options.resetRatePerSecond, now: now)
         }
 

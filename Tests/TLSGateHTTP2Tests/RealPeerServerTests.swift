@@ -95,6 +95,21 @@ struct RealPeerServerTests {
         #expect(served.session.unconsumedCount(stream: 1) == 104_800)
     }
 
+    @Test("padding is given back by the library: consuming the data bytes returns the whole window")
+    func padding() throws {
+        var small = HTTP2Options()
+        small.initialStreamWindow = 65_535
+        small.connectionWindow = 65_535
+        var served = try Self.serve("post-padded", options: small, answer: false)
+        #expect(served.events.body(1).count == 50_000)
+        served.session.consume(stream: 1, count: 50_000)
+        served.output += served.session.takeOutput()
+        let report = try H2Peer.clientParse("post-padded", served.output)
+        // Everything the frames counted against the window (data + padding + pad-length bytes) is back.
+        let connection = report.frames("WINDOW_UPDATE", stream: 0).compactMap { $0["inc"] as? Int }
+        #expect(connection == [50 * 1201], "\(report.frames("WINDOW_UPDATE"))")
+    }
+
     @Test("malformed requests are reset with PROTOCOL_ERROR and never delivered",
           arguments: ["connection-header", "te-gzip", "missing-path", "extended-connect"])
     func malformed(scenario: String) throws {
@@ -142,11 +157,17 @@ struct RealPeerServerTests {
         #expect(served.session.isFinished)
     }
 
-    @Test("rapid reset (HEADERS + RST_STREAM x 3000) ends in GOAWAY before all are processed")
-    func rapidReset() throws {
-        let served = try Self.serve("rapid-reset", answer: false)
+    @Test("rapid reset (HEADERS + RST_STREAM x 3000) ends in GOAWAY before all are processed (library limit and tlsgate's own)",
+          arguments: [true, false])
+    func rapidReset(inLibrary: Bool) throws {
+        var opts = HTTP2Options()
+        opts.resetLimitInLibrary = inLibrary
+        let served = try Self.serve("rapid-reset", options: opts, answer: false)
         let report = try H2Peer.clientParse("rapid-reset", served.output)
         #expect(!report.frames("GOAWAY").isEmpty)
+        if !inLibrary || !HTTP2Library.hasStreamResetRateLimit {
+            #expect(report.frames("GOAWAY").last?["code"] as? Int == 11)
+        }
         #expect(served.events.requests.count < 3000)
         #expect(served.events.resets.filter(\.2).count < 3000)
     }

@@ -75,6 +75,12 @@ def gen(scenario):
         body = bytes(range(256)) * 800
         for i in range(0, len(body), 16384):
             c.send_data(1, body[i:i + 16384], end_stream=i + 16384 >= len(body))
+    elif scenario == "post-padded":
+        # 50 DATA frames of 1000 bytes, each padded with 200 more (+1 pad-length byte): 60050 bytes
+        # of window, within the 65535 a client may send before the server's SETTINGS.
+        c.send_headers(1, request_headers("/padded", "POST"))
+        for i in range(50):
+            c.send_data(1, bytes([i]) * 1000, pad_length=200, end_stream=i == 49)
     elif scenario == "connection-header":
         c.send_headers(1, request_headers(extra=[("connection", "keep-alive")]), end_stream=True)
     elif scenario == "te-gzip":
