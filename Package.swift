@@ -51,6 +51,8 @@ let package = Package(
         // Host allowlists, address classes, violation codes.
         .target(name: "TLSGatePolicy", swiftSettings: dataPath),
         .target(name: "TLSGateAWS", dependencies: ["TLSGatePolicy"], swiftSettings: dataPath),
+        // The local CA for TLS interception: CA creation and validation, name constraints, leaf minting + LRU cache.
+        .target(name: "TLSGateCA", dependencies: ["COpenSSL", "CShims", "TLSGateIO", "TLSGateTLS", "TLSGatePolicy"]),
         // JSON Lines audit records, redaction, the ordered writer.
         .target(name: "TLSGateAudit", swiftSettings: dataPath),
         // YAML configuration with line-accurate errors.
@@ -61,7 +63,7 @@ let package = Package(
         // Sessions: forward (re-origination) and tunnel, the listener, the server.
         .target(name: "TLSGateProxy", dependencies: [
             "CShims", "TLSGateIO", "TLSGateTLS", "TLSGateHTTP", "TLSGatePolicy", "TLSGateAudit", "TLSGateConfig",
-            "TLSGateAWS", "TLSGateMetrics",
+            "TLSGateAWS", "TLSGateMetrics", "TLSGateCA",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: dataPath),
         // Prometheus metrics of the proxy (own registry; the global MetricsSystem is not bootstrapped).
@@ -76,7 +78,7 @@ let package = Package(
         ]),
         .executableTarget(name: "tlsgate", dependencies: [
             "TLSGateProxy", "TLSGateConfig", "TLSGateTLS", "TLSGateAWS", "TLSGateAdmin", "TLSGateMetrics",
-            "TLSGateAudit", "TLSGateIO", "TLSGatePolicy", "TLSGateHTTP2",
+            "TLSGateAudit", "TLSGateIO", "TLSGatePolicy", "TLSGateCA", "TLSGateHTTP2",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -89,6 +91,7 @@ let package = Package(
         .testTarget(name: "TLSGateConfigTests", dependencies: ["TLSGateConfig"]),
         .testTarget(name: "TLSGateAuditTests", dependencies: ["TLSGateAudit"]),
         .testTarget(name: "TLSGateTLSTests", dependencies: ["TLSGateTLS"], exclude: ["Fixtures"]),
+        .testTarget(name: "TLSGateCATests", dependencies: ["TLSGateCA", "TLSGateTLS", "TLSGatePolicy"]),
         .testTarget(name: "TLSGateProxyTests", dependencies: ["TLSGateProxy"]),
         .testTarget(name: "TLSGateMetricsTests", dependencies: ["TLSGateMetrics"]),
         .testTarget(name: "TLSGateAdminTests", dependencies: [

@@ -55,6 +55,23 @@ int tg_ERR_GET_REASON(unsigned long e) { return ERR_GET_REASON(e); }
 const char *tg_openssl_version_text(void) { return OPENSSL_VERSION_TEXT; }
 long tg_BIO_get_mem_data(BIO *bio, char **data) { return BIO_get_mem_data(bio, data); }
 
+// ---- OpenSSL: the server role ----
+
+void tg_BIO_set_mem_eof_return(BIO *bio, int value) { (void)BIO_set_mem_eof_return(bio, value); }
+int tg_SSL_add1_chain_cert(SSL *ssl, X509 *cert) { return (int)SSL_add1_chain_cert(ssl, cert); }
+long tg_server_ssl_mode(void) { return SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS; }
+static const unsigned char tg_alpn_http11[] = { 8, 'h', 't', 't', 'p', '/', '1', '.', '1' };
+static int tg_alpn_select_http11(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+                                 const unsigned char *in, unsigned int inlen, void *arg) {
+    (void)ssl; (void)arg;
+    unsigned char *selected = NULL;
+    if (SSL_select_next_proto(&selected, outlen, tg_alpn_http11, sizeof tg_alpn_http11, in, inlen) != OPENSSL_NPN_NEGOTIATED)
+        return SSL_TLSEXT_ERR_NOACK;
+    *out = selected;
+    return SSL_TLSEXT_ERR_OK;
+}
+void tg_SSL_CTX_select_alpn_http11(SSL_CTX *ctx) { SSL_CTX_set_alpn_select_cb(ctx, tg_alpn_select_http11, NULL); }
+
 int tg_accept_nonblocking(int fd, struct sockaddr *addr, socklen_t *len) { return accept4(fd, addr, len, SOCK_NONBLOCK | SOCK_CLOEXEC); }
 int tg_socket_nonblocking(int domain, int type, int protocol) { return socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol); }
 int tg_pipe_nonblocking(int fds[2]) { return pipe2(fds, O_NONBLOCK | O_CLOEXEC); }
@@ -93,3 +110,7 @@ uint32_t tg_epollout(void) { return EPOLLOUT; }
 uint32_t tg_epollerr_hup(void) { return EPOLLERR | EPOLLHUP; }
 uint32_t tg_epollexclusive(void) { return EPOLLEXCLUSIVE; }
 int tg_eventfd(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
+
+// ---- OpenSSL for the local CA (TLSGateCA) ----
+
+EVP_PKEY *tg_EVP_EC_gen_p256(void) { return EVP_EC_gen("P-256"); }

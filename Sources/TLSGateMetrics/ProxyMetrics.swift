@@ -40,7 +40,7 @@ public final class ProxyMetrics: Sendable {
         0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
     ]
     /// Modes whose series exist from the start.
-    public static let knownModes = ["forward", "tunnel", "admin"]
+    public static let knownModes = ["forward", "tunnel", "intercept", "admin"]
     /// Rejection reasons whose series exist from the start.
     public static let knownRejectionReasons = ["max_connections", "per_client", "not_allowed", "draining"]
     /// How many distinct values a free-form label (violation code, cipher, …) may take before new
@@ -140,7 +140,7 @@ public final class ProxyMetrics: Sendable {
             "tlsgate_handshake_duration_seconds",
             "TLS handshake duration: upstream handshake in forward mode, ClientHello to ServerHello in tunnels.")
         let buckets = Self.handshakeBuckets
-        handshakes = LabeledSeries(known: ["forward", "tunnel"], limit: limit, overflowKey: "other") { mode in
+        handshakes = LabeledSeries(known: ["forward", "tunnel", "intercept"], limit: limit, overflowKey: "other") { mode in
             registry.makeValueHistogram(descriptor: handshakeFamily.descriptor,
                                         labels: [("mode", sanitizedLabelValue(mode))], buckets: buckets)
         }

@@ -22,6 +22,9 @@ public enum ViolationCode: String, Sendable, Hashable, CaseIterable {
     case sigv4ScopeMismatch = "sigv4_scope_mismatch"
     case clientNotAllowed = "client_not_allowed"
     case proxyAuthRequired = "proxy_auth_required"
+    // TLS interception.
+    case insecureRedirect = "insecure_redirect"
+    case hostHeaderMismatch = "host_header_mismatch"
 
     /// One human-readable line describing the violation (README, 403/502 bodies, logs).
     public var summary: String {
@@ -68,6 +71,10 @@ public enum ViolationCode: String, Sendable, Hashable, CaseIterable {
             return "the client sent no valid Proxy-Authorization credentials"
         case .sigv4ScopeMismatch:
             return "the SigV4 credential scope (region/service) does not match the endpoint"
+        case .insecureRedirect:
+            return "an intercepted https origin redirected to an http:// URL"
+        case .hostHeaderMismatch:
+            return "the Host header names another host than the intercepted CONNECT host and SNI"
         }
     }
 }

@@ -17,15 +17,17 @@ extension ForwardSession {
         }
         let violations = ex.violations
         let facts = AWSRequestFacts.auditFields(ex)
+        var extra = facts.isEmpty ? ex.awsFields : ex.awsFields + facts
+        if let target = intercept { extra = target.auditFields + extra }
         let record = AuditRecord(
-            event: .request, mode: .forward, client: clientText, host: ex.host, port: ex.port,
+            event: .request, mode: intercept == nil ? .forward : .intercept, client: clientText, host: ex.host, port: ex.port,
             method: ex.head.method, path: ex.loggedPath, status: status, upstream: upstreamText,
             tlsVersion: tlsVersion, cipher: cipher, decision: ex.decision,
             violations: violations.isEmpty ? [] : violations.map(\.rawValue),
             reason: reason ?? violations.first.flatMap { ex.violationReasons[$0] },
             bytesIn: Int(ex.bytesIn), bytesOut: Int(ex.bytesOut),
             durationMs: Double(monotonicNanos() &- ex.startedNanos) / 1e6,
-            extra: facts.isEmpty ? ex.awsFields : ex.awsFields + facts)
+            extra: extra)
         env.audit.write(record)
         for violation in violations {
             var line = record
@@ -38,10 +40,13 @@ extension ForwardSession {
         env.metrics.forwardRequest(status: status, in: Int(ex.bytesIn), out: Int(ex.bytesOut))
     }
 
+    /// `forward`, or `intercept` for requests inside an intercepted CONNECT.
+    var auditMode: AuditMode { intercept == nil ? .forward : .intercept }
+
     /// An audit line for a request refused before an exchange existed.
     func auditRefusal(head: HTTPRequestHead, host: String?, port: Int?, path: String?, status: Int,
                       violation: ViolationCode?, reason: String, headBytes: Int) {
-        var record = AuditRecord(event: .request, mode: .forward)
+        var record = AuditRecord(event: .request, mode: auditMode)
         record.client = clientText
         record.host = host
         record.port = port
@@ -54,8 +59,13 @@ extension ForwardSession {
         record.bytesIn = headBytes
         record.bytesOut = 0
         record.durationMs = 0
+        if let target = intercept { record.extra = target.auditFields }
         env.audit.write(record)
         env.metrics.request(status: status)
-        if let violation { env.metrics.violation(violation.rawValue) }
+        if let violation {
+            record.event = .violation
+            env.audit.write(record)
+            env.metrics.violation(violation.rawValue)
+        }
     }
 }

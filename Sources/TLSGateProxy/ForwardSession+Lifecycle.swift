@@ -31,7 +31,7 @@ extension ForwardSession {
             } else {
                 let received = clientIn.readableCount
                 let sent = respondError(status: 408, code: "request_timeout", message: "request head not received in time")
-                var record = AuditRecord(event: .request, mode: .forward)
+                var record = AuditRecord(event: .request, mode: auditMode)
                 record.client = clientAddress.description
                 record.status = 408
                 record.decision = .deny
@@ -48,7 +48,10 @@ extension ForwardSession {
                          message: "connecting to \(exchange?.host ?? "upstream") timed out after \(env.settings.connectTimeout)s")
         case .handshaking:
             failExchange(status: 502, code: "upstream_tls_failed", violation: nil,
-                         message: "TLS handshake with \(exchange?.host ?? "upstream") timed out")
+                         message: "TLS handshake with \(exchange?.host ?? intercept?.host ?? "upstream") timed out")
+        case .clientHandshaking:
+            intercept?.record.reason = "client TLS handshake not complete within \(env.settings.handshakeTimeout)s"
+            close()
         case .exchanging:
             let idle = Double(monotonicNanos() &- lastProgressNanos) / 1e9
             if idle + 0.05 < env.settings.idleTimeout {
@@ -108,6 +111,7 @@ extension ForwardSession {
     }
 
     func startLingering() {
+        clientTLS?.shutdown()   // close_notify first
         Posix.shutdownWrite(client.fd)
         phase = .lingering
         timer.arm(after: 2)
@@ -142,9 +146,11 @@ extension ForwardSession {
         connector?.cancel()
         connector = nil
         releaseUpstream()
+        if let tls = clientTLS, !clientEOF { tls.shutdown() }
         client.close()
         timer?.cancel()
-        if slot != nil { env.metrics.connectionClosed(mode: "forward") }
+        if intercept != nil { writeInterceptTunnelLine() }
+        if slot != nil { env.metrics.connectionClosed(mode: intercept == nil ? "forward" : "intercept") }
         onClose()
     }
 }

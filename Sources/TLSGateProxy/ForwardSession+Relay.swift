@@ -180,6 +180,7 @@ extension ForwardSession {
                         return
                     }
                     ex.responseHead = head
+                    if intercept != nil { checkRedirect(head, ex) }
                     let keepAlive = ex.clientKeepsAlive && ex.upstreamKeepsAlive && framing != .untilClose
                     clientPending.append(clientResponseHead(head, keepAlive: keepAlive, clientVersion: ex.head.version))
                     ex.responseStarted = true
@@ -253,6 +254,7 @@ extension ForwardSession {
         guard let ex = exchange else { return }
         exchange = nil
         requestsServed += 1
+        intercept?.requests += 1
         writeAudit(ex, status: ex.responseHead?.status, reason: nil, upstream: upstream)
         let framingOK: Bool = {
             if case .untilClose? = ex.responseFraming { return false }
@@ -295,6 +297,10 @@ extension ForwardSession {
     /// The exchange failed: audit it, then answer with a proxy error (or just close when part of
     /// the response already reached the client).
     func failExchange(status: Int, code: String, violation: ViolationCode?, message: String) {
+        if exchange == nil, interceptHandshakePending {
+            refuseIntercept(code: code, violation: violation, message: message)
+            return
+        }
         guard let ex = exchange else {
             respondError(status: status, code: code, message: message)
             return

@@ -22,30 +22,41 @@ extension ForwardSession {
                 headParser = HTTPHeadParser(maxHeadBytes: latest.settings.maxRequestHeadBytes)
             }
         }
-        if let auth = env.auth, auth.authenticate(head.headers.first("proxy-authorization")) == nil {
+        // Inside an intercepted CONNECT the client authenticated with the CONNECT.
+        if let auth = env.auth, intercept == nil, auth.authenticate(head.headers.first("proxy-authorization")) == nil {
             refuseUnauthenticated(head, headBytes: headBytes, realm: auth.realm)
             return
         }
-        if head.isConnect {
+        if head.isConnect, intercept == nil {
             handOffToTunnel(head, headBytes: headBytes)
             return
         }
-        guard let uri = AbsoluteURI.parse(head.target) else {
+        let uri: AbsoluteURI
+        var hostMismatch = false
+        if let target = intercept {
+            guard let (checked, mismatch) = interceptedURI(head, target, headBytes: headBytes) else { return }
+            uri = checked
+            hostMismatch = mismatch
+        } else {
+        guard let parsed = AbsoluteURI.parse(head.target) else {
             respondError(status: 400, code: "bad_request",
                          message: "tlsgate is a forward proxy: send absolute-form requests (GET http://host/path)")
             auditRefusal(head: head, host: nil, port: nil, path: head.target.hasPrefix("/") ? Redaction.redactTarget(head.target) : nil,
                          status: 400, violation: nil, reason: "request target is not an absolute URI", headBytes: headBytes)
             return
         }
-        if head.headers.withFirstValueBytes("host", { uri.matchesHostHeader(bytes: $0) }) == false {
+        if head.headers.withFirstValueBytes("host", { parsed.matchesHostHeader(bytes: $0) }) == false {
             // Policy checks the URI's host; the upstream routes on Host. They must agree.
             respondError(status: 400, code: "bad_request", message: "Host header does not match the request URI")
-            auditRefusal(head: head, host: HostName.normalize(uri.host), port: nil, path: Redaction.redactTarget(uri.pathAndQuery),
+            auditRefusal(head: head, host: HostName.normalize(parsed.host), port: nil, path: Redaction.redactTarget(parsed.pathAndQuery),
                          status: 400, violation: nil, reason: "Host header does not match the request URI", headBytes: headBytes)
             return
         }
+        uri = parsed
+        }
         let host = HostName.normalize(uri.host)
-        let port = (uri.port == nil || uri.port == 80) ? 443 : uri.port!
+        // Forward mode: https on 443 unless the URL named another port than 80. Intercept: the CONNECT port.
+        let port = intercept?.port ?? ((uri.port == nil || uri.port == 80) ? 443 : uri.port!)
         let framing: BodyFraming
         switch requestFraming(head) {
         case .success(let f): framing = f
@@ -65,6 +76,11 @@ extension ForwardSession {
         ex.awsEndpoint = aws.endpoint
         ex.awsFields = verdict.awsFields
         ex.sigv4 = AWSRequestFacts.scope(head: head, uri: uri)
+        if hostMismatch, let target = intercept {
+            // Report mode (enforce answered 421 above): logged, let through to the CONNECT host.
+            ex.addViolation(.hostHeaderMismatch, target.hostMismatchReason)
+            ex.decision = .report
+        }
         if let violation = verdict.hostViolation {
             ex.violations.append(violation)
             if env.settings.policy.mode == .enforce {
@@ -143,6 +159,7 @@ extension ForwardSession {
         timer = nil
         slot?.session = tunnel
         env.metrics.modeChanged(from: "forward", to: "tunnel")
+        if env.interceptor != nil { tunnel.onIntercept = { [self] tunnel in resumeIntercept(from: tunnel) } }
         tunnel.start(head, headBytes: headBytes)
     }
 
@@ -154,7 +171,7 @@ extension ForwardSession {
         clientPending.append(response)
         phase = .closingAfterFlush
         timer.arm(after: 5)
-        var record = AuditRecord(event: .request, mode: head.isConnect ? .tunnel : .forward)
+        var record = AuditRecord(event: .request, mode: head.isConnect ? .tunnel : auditMode)
         record.client = clientAddress.description
         if let uri = AbsoluteURI.parse(head.target) {
             record.host = HostName.normalize(uri.host)
@@ -183,7 +200,7 @@ extension ForwardSession {
         let received = clientIn.readableCount
         clientIn.clear()
         let sent = respondError(status: error.status, code: code, message: error.reason)
-        var record = AuditRecord(event: .request, mode: .forward)
+        var record = AuditRecord(event: .request, mode: auditMode)
         record.client = clientAddress.description
         record.bytesIn = received
         record.bytesOut = sent

@@ -36,6 +36,10 @@ extension ForwardSession {
                     exchange?.violations.append(code)
                     exchange?.decision = .report
                 }
+                if exchange == nil, let target = intercept {
+                    for code in connected.reported { target.record.addViolation(code) }
+                    if !connected.reported.isEmpty, target.record.decision == .allow { target.record.decision = .report }
+                }
                 startHandshake(connected, host: host, port: port)
             }
             pump()
@@ -87,6 +91,11 @@ extension ForwardSession {
             env.metrics.negotiated(version: up.tls.protocolVersion, cipher: up.tls.cipherName ?? "unknown")
             env.logger.debug("upstream TLS established", metadata: [
                 "host": "\(up.host)", "version": "\(up.tls.protocolVersion)", "resumed": "\(up.tls.resumedSession)"])
+            if exchange == nil, interceptHandshakePending {
+                upstreamVerifiedForIntercept()
+                pump()
+                return
+            }
             startExchange()
         case .wantRead:
             up.readable = false

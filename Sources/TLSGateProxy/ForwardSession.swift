@@ -8,7 +8,9 @@ import TLSGatePolicy
 import TLSGateTLS
 
 /// A client connection to the proxy: reads request heads, forwards absolute-form requests over
-/// TLS (re-origination), and hands CONNECT requests to a ``TunnelSession``.
+/// TLS (re-origination), and hands CONNECT requests to a ``TunnelSession``. An intercepted
+/// CONNECT comes back here (see ForwardSession+Intercept.swift): the client side becomes a TLS
+/// server session and the same request path serves the decrypted origin-form requests.
 ///
 /// Everything runs on the session's event loop. I/O is driven by ``pump()``, which makes all the
 /// progress it can in every direction, remembering which side last reported would-block, and then
@@ -17,6 +19,8 @@ import TLSGateTLS
 final class ForwardSession: DrainableSession, @unchecked Sendable {
     enum Phase {
         case readingHead
+        /// Intercept: the upstream is verified; the client's TLS handshake (server role) runs.
+        case clientHandshaking
         case connecting
         case handshaking
         case exchanging
@@ -81,6 +85,16 @@ final class ForwardSession: DrainableSession, @unchecked Sendable {
     let upIn: IOBuffer
     var upPending = OutputQueue()
     var requestsServed = 0
+
+    // Intercept mode (nil / false in forward mode: the plain path tests one optional per call).
+    /// The client's TLS session once its handshake is done; nil = the client is a plain socket.
+    var clientTLS: TLSConnection?
+    /// The intercepted CONNECT: host, port, SNI, client-side TLS facts.
+    var intercept: InterceptTarget?
+    /// OpenSSL on the client side waits for the socket to become writable (handshake, or a
+    /// read that must write first) / readable (a write that must read first).
+    var clientWaitsWritable = false
+    var clientWaitsReadable = false
 
     static let bufferSize = 64 * 1024
     /// Work done per wake-up before yielding the thread to other sessions.
@@ -150,6 +164,8 @@ final class ForwardSession: DrainableSession, @unchecked Sendable {
             switch phase {
             case .readingHead:
                 progress = readHead()
+            case .clientHandshaking:
+                progress = continueClientHandshake()
             case .connecting, .handshaking:
                 progress = flushClient()
             case .exchanging:
@@ -228,6 +244,7 @@ final class ForwardSession: DrainableSession, @unchecked Sendable {
 
     /// One `read(2)` from the client into `clientIn`. nil = would block or failed (then closed).
     func readClient() -> Int? {
+        if let tls = clientTLS { return readClient(tls) }
         do {
             switch try Posix.read(client.fd, clientIn.writePointer, clientIn.writableCount) {
             case .processed(let n):
@@ -292,6 +309,7 @@ final class ForwardSession: DrainableSession, @unchecked Sendable {
 
     func sendClient(_ ptr: UnsafeRawPointer, _ count: Int,
                             _ more: UnsafeRawPointer? = nil, _ moreCount: Int = 0) -> Int? {
+        if let tls = clientTLS { return sendClient(tls, ptr, count) }
         do {
             let result = try more.map { more throws(IOError) in try Posix.send(client.fd, ptr, count, more, moreCount) }
                 ?? Posix.send(client.fd, ptr, count)
@@ -329,6 +347,8 @@ final class ForwardSession: DrainableSession, @unchecked Sendable {
         switch phase {
         case .readingHead, .lingering:
             wantClientRead = true
+        case .clientHandshaking:
+            wantClientRead = !clientWaitsWritable
         case .exchanging:
             if let ex = exchange {
                 wantClientRead = !ex.requestComplete && ex.requestForwardable == 0 && !clientEOF
@@ -338,9 +358,9 @@ final class ForwardSession: DrainableSession, @unchecked Sendable {
         default:
             wantClientRead = false
         }
-        client.wantReads(wantClientRead && !clientReadable)
+        client.wantReads((wantClientRead || clientWaitsReadable) && !clientReadable)
         let clientOutput = !clientPending.isEmpty || (exchange?.responseForwardable ?? 0) > 0
-        client.wantWrites(clientOutput && !clientWritable)
+        client.wantWrites((clientOutput || clientWaitsWritable) && !clientWritable)
 
         guard let up = upstream, !up.channel.isClosed else { return }
         var wantRead = false
@@ -356,7 +376,7 @@ final class ForwardSession: DrainableSession, @unchecked Sendable {
                 wantRead = needRead && !up.readable
                 wantWrite = needWrite && !up.writable
             }
-        case .readingHead:
+        case .readingHead, .clientHandshaking:
             // An idle kept-alive upstream: watch for the server closing it.
             wantRead = !up.eof && !up.readable
         default:

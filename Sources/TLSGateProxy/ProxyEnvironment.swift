@@ -1,6 +1,7 @@
 import Logging
 import TLSGateAWS
 import TLSGateAudit
+import TLSGateCA
 import TLSGateMetrics
 import TLSGateTLS
 
@@ -20,10 +21,21 @@ public final class ProxyEnvironment: Sendable {
     public let metrics: ProxyMetrics
     /// The AWS endpoint catalog (nil when none was found and FIPS checks are off).
     public let catalog: AWSEndpointCatalog?
+    /// TLS interception (`intercept`): the validated CA, leaf issuer and hosts; nil when
+    /// `intercept.enabled` is false.
+    public let intercept: InterceptSetup?
+    /// `intercept` with the client-side TLS contexts the intercepting sessions use.
+    let interceptor: Interceptor?
 
     public init(settings: ProxySettings, tls: TLSContext, audit: AuditLog, logger: Logger,
                 auth: ProxyAuthenticator? = nil, upstreamSlots: UpstreamSlots = UpstreamSlots(),
-                metrics: ProxyMetrics = ProxyMetrics(), catalog: AWSEndpointCatalog? = nil) {
+                metrics: ProxyMetrics = ProxyMetrics(), catalog: AWSEndpointCatalog? = nil,
+                intercept: InterceptSetup? = nil) {
+        self.intercept = intercept
+        // The client side gets the upstream profile (the FIPS one when policy.fips is on). It
+        // was accepted for the client context already, so this fails only without memory.
+        self.interceptor = intercept.flatMap { try? Interceptor(setup: $0, profile: tls.configuration) }
+        if intercept != nil && interceptor == nil { logger.error("cannot make the TLS server context for interception") }
         self.metrics = metrics
         self.catalog = catalog
         self.settings = settings

@@ -77,7 +77,7 @@ extension TunnelSession {
 
     private func notTLS(_ reason: String) {
         record.addViolation(.notTLS, reason)
-        if env.settings.policy.mode == .report {
+        if env.settings.policy.mode == .report && !intercepting {
             record.decision = .report
             record.reason = reason
             startRelay()
@@ -137,6 +137,10 @@ extension TunnelSession {
         if let refusal {
             record.decision = .report
             record.reason = refusal.reason
+        }
+        if intercepting {
+            handBack()
+            return
         }
         // Pass the hello on unchanged, then wait for the server's answer.
         let hellos = IOBuffer(capacity: max(clientBuffer.readableCount, 1))
@@ -267,7 +271,7 @@ extension TunnelSession {
     }
 
     func writeAudit() {
-        var line = AuditRecord(event: .tunnel, mode: .tunnel)
+        var line = AuditRecord(event: .tunnel, mode: intercepting ? .intercept : .tunnel)
         line.client = clientAddress.description
         line.host = record.host
         line.port = record.port

@@ -18,6 +18,8 @@ final class TunnelSession: DrainableSession, @unchecked Sendable {
         /// A refusal is being flushed; then close.
         case closingAfterFlush
         case closed
+        /// Intercepted: the checked ClientHello and the connection went back to the forward session.
+        case handedBack
     }
 
     let env: ProxyEnvironment
@@ -50,6 +52,11 @@ final class TunnelSession: DrainableSession, @unchecked Sendable {
     /// The counter of the upstream host while this tunnel holds one of its
     /// `limits.max_upstream_per_host` slots.
     var upstreamSlot: HostSlots?
+    /// Set by the forward session when the host may be intercepted: called with the ClientHello
+    /// checked (and still in `clientBuffer`) to take the connection back. nil = plain tunnel.
+    var onIntercept: ((TunnelSession) -> Void)?
+    /// The CONNECT host is intercepted: no upstream connection here, 200 at once, then the hello.
+    var intercepting = false
 
     init(env: ProxyEnvironment, loop: EventLoop, client: SocketChannel, clientAddress: SocketAddress,
          leftover: IOBuffer, timer: SessionTimer?, onClose: @escaping @Sendable () -> Void) {
@@ -99,6 +106,18 @@ final class TunnelSession: DrainableSession, @unchecked Sendable {
             if record.decision == .allow { record.decision = .report }
             if record.reason == nil { record.reason = reason }
         }
+        if onIntercept != nil, let interceptor = env.interceptor, interceptor.intercepts(record.host!) {
+            // Upstream first happens after the hello, in the forward session (pool or connect + verify).
+            intercepting = true
+            clientPending.append(ProxyResponse.connectEstablished())
+            record.bytesOut += UInt64(ProxyResponse.connectEstablished().count)
+            record.status = 200
+            phase = .awaitingClientHello
+            timer.arm(after: env.settings.clientHelloTimeout)
+            pump()
+            return
+        }
+        onIntercept = nil
         let slots = env.upstreamSlots.counter(record.host!)
         guard slots.acquire(limit: env.settings.maxUpstreamPerHost) else {
             record.decision = .deny
@@ -208,10 +227,10 @@ final class TunnelSession: DrainableSession, @unchecked Sendable {
                     close(reason: nil)
                     return
                 }
-            case .closed:
+            case .closed, .handedBack:
                 return
             }
-            if phase == .closed { return }
+            if phase == .closed || phase == .handedBack { return }
             if progress { lastProgressNanos = loop.time }
         }
         updateInterest()
@@ -306,7 +325,7 @@ final class TunnelSession: DrainableSession, @unchecked Sendable {
             }
         case .closingAfterFlush:
             close(reason: nil)
-        case .closed:
+        case .closed, .handedBack:
             break
         }
     }
@@ -345,8 +364,18 @@ final class TunnelSession: DrainableSession, @unchecked Sendable {
         close(reason: "tlsgate shut down (shutdown_grace over)")
     }
 
+    /// The hello passed its checks on an intercepted host: the forward session takes the
+    /// connection (and this tunnel's timer) back, with the hello still in `clientBuffer`.
+    func handBack() {
+        phase = .handedBack
+        let take = onIntercept
+        onIntercept = nil
+        take?(self)
+    }
+
     func close(reason: String?) {
-        guard phase != .closed else { return }
+        guard phase != .closed, phase != .handedBack else { return }
+        onIntercept = nil
         phase = .closed
         if let slots = upstreamSlot {
             upstreamSlot = nil

@@ -25,4 +25,19 @@ public final class PrivateKey: @unchecked Sendable {
     }
 
     deinit { EVP_PKEY_free(pointer) }
+
+    /// A fresh ECDSA P-256 key.
+    public static func generateP256() throws(TLSError) -> PrivateKey {
+        OpenSSLErrorStack.clear()
+        guard let key = tg_EVP_EC_gen_p256() else {
+            throw TLSError(kind: .setup, message: "cannot generate an ECDSA P-256 key", errors: OpenSSLErrorStack.capture())
+        }
+        return PrivateKey(owning: key)
+    }
+
+    /// The key as unencrypted PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`). Secret: write it only
+    /// to a file created with mode 0600.
+    public var pkcs8PEM: String {
+        MemoryBIO.text { PEM_write_bio_PrivateKey($0, pointer, nil, nil, 0, nil, nil) == 1 }
+    }
 }

@@ -2,7 +2,9 @@ import COpenSSL
 import CShims
 import Glibc
 
-/// Owns one `SSL` object: a client TLS session over a non-blocking socket.
+/// Owns one `SSL` object: a TLS session over a non-blocking socket, in the client role (tlsgate
+/// to an upstream) or the server role (an intercepted client to tlsgate). Both roles share the
+/// handshake, read, write and error handling below; only the set-up differs.
 ///
 /// The socket is attached with `SSL_set_fd`, so OpenSSL reads and writes it directly (no extra
 /// copy through memory BIOs); alerts, including the one after a failed handshake, reach the peer
@@ -11,9 +13,13 @@ public final class TLSConnection {
     private let ssl: OpaquePointer
     /// Keeps the `SSL_CTX` alive as long as this connection (the `SSL` holds a reference too).
     public let context: TLSContext
+    /// Client role: the upstream host verified. Server role: the host the certificate was made for.
     public let serverName: String
-    /// Where this connection's new sessions are filed (kept alive while the SSL points at it).
-    private let sessionSlot: SessionSlot
+    /// Where this connection's new sessions are filed (kept alive while the SSL points at it);
+    /// nil in the server role (tickets carry the sessions).
+    private let sessionSlot: SessionSlot?
+    /// Server role: the socket BIO that replaces the prefix memory BIO once it is drained.
+    private var socketBIO: OpaquePointer?
 
     /// Prepares a client session: SNI (unless `serverName` is an IP literal), host name (or IP)
     /// verification, and the socket.
@@ -25,9 +31,10 @@ public final class TLSConnection {
         self.ssl = ssl
         self.context = context
         self.serverName = serverName
-        self.sessionSlot = SessionSlot(cache: context.sessions, key: "\(serverName):\(port)")
-        _ = tg_SSL_set_app_data(ssl, Unmanaged.passUnretained(sessionSlot).toOpaque())
-        context.sessions.apply(to: ssl, key: sessionSlot.key)
+        let slot = SessionSlot(cache: context.sessions, key: "\(serverName):\(port)")
+        self.sessionSlot = slot
+        _ = tg_SSL_set_app_data(ssl, Unmanaged.passUnretained(slot).toOpaque())
+        context.sessions.apply(to: ssl, key: slot.key)
 
         let isIP = TLSConnection.isIPLiteral(serverName)
         if isIP {
@@ -49,19 +56,89 @@ public final class TLSConnection {
         SSL_set_connect_state(ssl)
     }
 
+    /// Prepares a server session on an accepted socket whose first bytes (`prefix`, the
+    /// ClientHello tlsgate already read and checked) are no longer in the socket: OpenSSL reads
+    /// them from a memory BIO first, then the socket (``handshake()`` switches when the memory
+    /// BIO is empty). Writes go to the socket from the start. The certificate, its key and the
+    /// chain after it are this connection's (`SSL_use_certificate`), not the context's.
+    public init(server context: TLSContext, fd: Int32, prefix: UnsafeRawBufferPointer, serverName: String,
+                certificate: X509Certificate, key: PrivateKey, chain: [X509Certificate]) throws(TLSError) {
+        OpenSSLErrorStack.clear()
+        guard let ssl = SSL_new(context.pointer) else {
+            throw TLSError(kind: .setup, message: "SSL_new failed", errors: OpenSSLErrorStack.capture())
+        }
+        self.ssl = ssl
+        self.context = context
+        self.serverName = serverName
+        self.sessionSlot = nil
+        func fail(_ what: String) -> TLSError {
+            TLSError(kind: .setup, message: what, errors: OpenSSLErrorStack.capture())
+        }
+        guard SSL_use_certificate(ssl, certificate.pointer) == 1, SSL_use_PrivateKey(ssl, key.pointer) == 1 else {
+            throw fail("cannot use the certificate for \(serverName)")
+        }
+        for cert in chain where tg_SSL_add1_chain_cert(ssl, cert.pointer) != 1 {
+            throw fail("cannot add the CA chain for \(serverName)")
+        }
+        guard let socket = BIO_new_socket(fd, BIO_NOCLOSE) else { throw fail("BIO_new_socket failed") }
+        if prefix.isEmpty {
+            SSL_set_bio(ssl, socket, socket)   // one BIO for both directions (one reference)
+        } else {
+            guard let memory = BIO_new(BIO_s_mem()) else {
+                BIO_free(socket)
+                throw fail("BIO_new failed")
+            }
+            tg_BIO_set_mem_eof_return(memory, -1)   // drained = "retry", the cue to switch to the socket
+            guard BIO_write(memory, prefix.baseAddress, Int32(prefix.count)) == Int32(prefix.count) else {
+                BIO_free(memory)
+                BIO_free(socket)
+                throw fail("cannot buffer the ClientHello")
+            }
+            SSL_set_bio(ssl, memory, socket)
+            socketBIO = socket
+        }
+        SSL_set_accept_state(ssl)
+    }
+
     deinit { SSL_free(ssl) }
 
-    /// One step of the client handshake.
+    /// One step of the handshake.
     public func handshake() -> TLSHandshakeResult {
         OpenSSLErrorStack.clear()
         let rc = SSL_do_handshake(ssl)
-        if rc == 1 { return .complete }
+        if rc == 1 {
+            switchToSocketReads()
+            return .complete
+        }
         let err = SSL_get_error(ssl, rc)
         switch err {
-        case SSL_ERROR_WANT_READ: return .wantRead
+        case SSL_ERROR_WANT_READ:
+            // The prefix is used up: read the socket from now on, and try again at once (the
+            // socket may hold the rest already; it will not become readable again by itself).
+            if switchToSocketReads() { return handshake() }
+            return .wantRead
         case SSL_ERROR_WANT_WRITE: return .wantWrite
         default: return .failed(classifyHandshakeFailure(sslError: err))
         }
+    }
+
+    /// Server role: replaces the drained prefix BIO by the socket. True when it switched.
+    @discardableResult
+    private func switchToSocketReads() -> Bool {
+        guard let socket = socketBIO, let memory = SSL_get_rbio(ssl), BIO_ctrl_pending(memory) == 0 else { return false }
+        socketBIO = nil
+        BIO_up_ref(socket)   // SSL_set0_rbio takes one reference; the write side keeps its own
+        SSL_set0_rbio(ssl, socket)
+        return true
+    }
+
+    /// The ALPN protocol the handshake selected ("http/1.1"), nil when none.
+    public var alpnSelected: String? {
+        var data: UnsafePointer<UInt8>?
+        var length: UInt32 = 0
+        SSL_get0_alpn_selected(ssl, &data, &length)
+        guard let data, length > 0 else { return nil }
+        return String(decoding: UnsafeBufferPointer(start: data, count: Int(length)), as: UTF8.self)
     }
 
     /// Reads decrypted bytes into `buffer`.
@@ -69,7 +146,10 @@ public final class TLSConnection {
         OpenSSLErrorStack.clear()
         let rc = SSL_read(ssl, buffer, Int32(clamping: count))
         if rc > 0 { return .bytes(Int(rc)) }
-        return ioResult(rc)
+        let result = ioResult(rc)
+        // Server role, prefix bytes left after the handshake (rare): now they are read.
+        if case .wantRead = result, socketBIO != nil, switchToSocketReads() { return read(into: buffer, count: count) }
+        return result
     }
 
     /// Encrypts and sends bytes. After `.wantWrite`/`.wantRead`, call again with the same bytes.

@@ -25,28 +25,13 @@ public final class TLSContext: @unchecked Sendable {
         func fail(_ what: String) -> TLSError {
             TLSError(kind: .setup, message: what, errors: OpenSSLErrorStack.capture())
         }
-        guard tg_SSL_CTX_set_min_proto_version(ctx, configuration.minimumVersion.openSSLValue) == 1 else {
-            throw fail("cannot set minimum TLS version")
-        }
-        _ = tg_SSL_CTX_set_options(ctx, tg_default_ssl_options())
+        try Self.applyProfile(configuration, to: ctx)
         _ = tg_SSL_CTX_set_mode(ctx, tg_default_ssl_mode())
         tg_SSL_CTX_set_read_ahead(ctx, 1)
         // With read-ahead, one read(2) fills this buffer: several 16 KiB records per system call
         // on bulk bodies. Idle connections give it back (`TLSConnection.releaseBuffers()`); busy ones
         // keep it across requests.
         SSL_CTX_set_default_read_buffer_len(ctx, Self.readBufferBytes)
-        guard SSL_CTX_set_cipher_list(ctx, configuration.cipherList) == 1 else {
-            throw fail("invalid TLS 1.2 cipher list '\(configuration.cipherList)'")
-        }
-        guard SSL_CTX_set_ciphersuites(ctx, configuration.cipherSuites) == 1 else {
-            throw fail("invalid TLS 1.3 cipher suites '\(configuration.cipherSuites)'")
-        }
-        if let groups = configuration.groups, tg_SSL_CTX_set1_groups_list(ctx, groups) != 1 {
-            throw fail("invalid TLS groups '\(groups)'")
-        }
-        if let sigalgs = configuration.signatureAlgorithms, tg_SSL_CTX_set1_sigalgs_list(ctx, sigalgs) != 1 {
-            throw fail("invalid TLS signature algorithms '\(sigalgs)'")
-        }
         SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nil)
         // Resumption: OpenSSL offers each new session to the callback, which files it by host:port.
         _ = tg_SSL_CTX_set_session_cache_mode(ctx, tg_client_session_cache_mode())
@@ -62,6 +47,53 @@ public final class TLSContext: @unchecked Sendable {
     }
 
     deinit { SSL_CTX_free(pointer) }
+
+    /// A server context (the client side of an intercepted connection): the same version floor,
+    /// AEAD-only ciphers, groups and signature algorithms as `configuration` (its trust store is
+    /// not used), stateless session tickets (this context's own random ticket key: a new context
+    /// is a new key), no server-side session cache, `http/1.1` as the only ALPN protocol, and
+    /// record buffers released whenever a connection has nothing buffered. The certificate is set
+    /// per connection (``TLSConnection/init(server:fd:prefix:certificate:key:chain:)``).
+    public init(server configuration: TLSClientConfiguration) throws(TLSError) {
+        OpenSSLErrorStack.clear()
+        guard let ctx = SSL_CTX_new(TLS_server_method()) else {
+            throw TLSError(kind: .setup, message: "SSL_CTX_new failed", errors: OpenSSLErrorStack.capture())
+        }
+        self.pointer = ctx
+        self.configuration = configuration
+        try Self.applyProfile(configuration, to: ctx)
+        _ = tg_SSL_CTX_set_mode(ctx, tg_server_ssl_mode())
+        tg_SSL_CTX_set_read_ahead(ctx, 1)
+        // Tickets carry the whole session (stateless): a resuming client skips the certificate
+        // and key exchange work, and the server keeps nothing per session.
+        _ = tg_SSL_CTX_set_session_cache_mode(ctx, 0)
+        _ = SSL_CTX_set_num_tickets(ctx, 1)
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nil)
+        tg_SSL_CTX_select_alpn_http11(ctx)
+    }
+
+    /// Version floor, cipher lists, groups and signature algorithms: the same for both roles.
+    private static func applyProfile(_ configuration: TLSClientConfiguration, to ctx: OpaquePointer) throws(TLSError) {
+        func fail(_ what: String) -> TLSError {
+            TLSError(kind: .setup, message: what, errors: OpenSSLErrorStack.capture())
+        }
+        guard tg_SSL_CTX_set_min_proto_version(ctx, configuration.minimumVersion.openSSLValue) == 1 else {
+            throw fail("cannot set minimum TLS version")
+        }
+        _ = tg_SSL_CTX_set_options(ctx, tg_default_ssl_options())
+        guard SSL_CTX_set_cipher_list(ctx, configuration.cipherList) == 1 else {
+            throw fail("invalid TLS 1.2 cipher list '\(configuration.cipherList)'")
+        }
+        guard SSL_CTX_set_ciphersuites(ctx, configuration.cipherSuites) == 1 else {
+            throw fail("invalid TLS 1.3 cipher suites '\(configuration.cipherSuites)'")
+        }
+        if let groups = configuration.groups, tg_SSL_CTX_set1_groups_list(ctx, groups) != 1 {
+            throw fail("invalid TLS groups '\(groups)'")
+        }
+        if let sigalgs = configuration.signatureAlgorithms, tg_SSL_CTX_set1_sigalgs_list(ctx, sigalgs) != 1 {
+            throw fail("invalid TLS signature algorithms '\(sigalgs)'")
+        }
+    }
 
     /// Where OpenSSL's default trust store lives: (file, directory), as overridden by
     /// SSL_CERT_FILE / SSL_CERT_DIR.

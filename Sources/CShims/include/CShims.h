@@ -50,6 +50,18 @@ const char *tg_openssl_version_text(void);
 /// BIO_get_mem_data is a macro over BIO_ctrl (the bytes a memory BIO holds).
 long tg_BIO_get_mem_data(BIO *bio, char **data);
 
+// ---- OpenSSL: the server role (TLS interception's client side). ----
+
+/// BIO_set_mem_eof_return is a macro over BIO_ctrl: an empty memory BIO says "retry", not EOF.
+void tg_BIO_set_mem_eof_return(BIO *bio, int value);
+/// SSL_add1_chain_cert is a macro over SSL_ctrl: one intermediate sent after the leaf.
+int tg_SSL_add1_chain_cert(SSL *ssl, X509 *cert);
+/// The client-role mode plus SSL_MODE_RELEASE_BUFFERS: an idle intercepted connection holds no record buffers.
+long tg_server_ssl_mode(void);
+/// ALPN on the server side: selects "http/1.1" when the client offers it, else no ALPN (the
+/// callback needs a C function pointer; the list is a static constant).
+void tg_SSL_CTX_select_alpn_http11(SSL_CTX *ctx);
+
 // ---- glibc calls Swift's Glibc module hides without _GNU_SOURCE. ----
 
 /// accept4(2) with SOCK_NONBLOCK | SOCK_CLOEXEC. Returns -1 and sets errno on failure.
@@ -96,5 +108,10 @@ int tg_malloc_trim(void);
 /// crypt_r(3) check of `password` against a crypt hash ($6$, $5$, $y$, $2b$...), constant-time
 /// compare. Returns 1 on a match, 0 otherwise (including unsupported hashes).
 int tg_crypt_verify(const char *password, const char *hash);
+
+// ---- OpenSSL for the local CA (TLSGateCA). ----
+
+/// EVP_EC_gen is a macro over the variadic EVP_PKEY_Q_keygen: a new ECDSA P-256 key.
+EVP_PKEY *tg_EVP_EC_gen_p256(void);
 
 #endif

@@ -13,6 +13,7 @@ Endpoints (any method unless noted; HEAD returns the GET headers without a body)
                    N pattern bytes with Transfer-Encoding: chunked, C bytes per chunk (default 8191)
   /status/CODE     a response with that status (204/304: no body; 304 carries an ETag)
   /conn            "PORT" of the upstream-side peer (the proxy's connection), for reuse checks
+  /redirect?to=URL 302 with Location: URL
 """
 import argparse
 import hashlib
@@ -177,6 +178,11 @@ class Handler(BaseHTTPRequestHandler):
                 self.send_simple(code, f"status {code}\n".encode())
         elif path == "/conn":
             self.send_simple(200, str(self.client_address[1]).encode())
+        elif path == "/redirect":
+            self.send_response(302)
+            self.send_header("Location", parse_qs(url.query).get("to", ["/"])[0])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
         else:
             self.send_simple(404, b"not found\n")
 
