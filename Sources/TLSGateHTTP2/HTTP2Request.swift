@@ -12,4 +12,11 @@ public struct HTTP2Request: Sendable {
     public let authority: String
     /// Whether the client announced trailers (`te: trailers`).
     public let acceptsTrailers: Bool
+
+    public init(head: HTTPRequestHead, scheme: String, authority: String, acceptsTrailers: Bool) {
+        self.head = head
+        self.scheme = scheme
+        self.authority = authority
+        self.acceptsTrailers = acceptsTrailers
+    }
 }
