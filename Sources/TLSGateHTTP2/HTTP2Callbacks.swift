@@ -68,6 +68,7 @@ extension HTTP2Session {
         } else {
             stream = HTTP2Stream(id: id)
             streams[id] = stream
+            if role == .server { counters.streamsOpened += 1 }
         }
         stream.block = HTTP2HeaderBlock(limit: options.maxHeaderListSize)
     }
@@ -99,12 +100,14 @@ extension HTTP2Session {
             }
         case NGHTTP2_RST_STREAM.rawValue:
             events.append(.streamReset(stream: id, code: HTTP2ErrorCode(frame.rst_stream.error_code), byPeer: true))
+            counters.resetsReceived[HTTP2ErrorCode(frame.rst_stream.error_code), default: 0] += 1
             if resetCounter != nil && !resetCounter!.admit(now: now()) {
                 flood = "RST_STREAM flood (rapid reset)"
                 return false
             }
         case NGHTTP2_GOAWAY.rawValue:
             goAwayReceived = true
+            counters.goAwaysReceived += 1
             events.append(.goAway(lastStream: frame.goaway.last_stream_id, code: HTTP2ErrorCode(frame.goaway.error_code), byPeer: true))
         case NGHTTP2_SETTINGS.rawValue:
             if !ack && !settingsCounter.admit(now: now()) {
@@ -187,8 +190,10 @@ extension HTTP2Session {
         switch UInt32(frame.hd.type) {
         case NGHTTP2_RST_STREAM.rawValue:
             events.append(.streamReset(stream: id, code: HTTP2ErrorCode(frame.rst_stream.error_code), byPeer: false))
+            counters.resetsSent[HTTP2ErrorCode(frame.rst_stream.error_code), default: 0] += 1
         case NGHTTP2_GOAWAY.rawValue:
             events.append(.goAway(lastStream: frame.goaway.last_stream_id, code: HTTP2ErrorCode(frame.goaway.error_code), byPeer: false))
+            counters.goAwaysSent += 1
         case NGHTTP2_HEADERS.rawValue:
             if let stream = streams[id], let code = stream.resetAfterResponse {
                 stream.resetAfterResponse = nil

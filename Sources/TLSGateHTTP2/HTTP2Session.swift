@@ -38,6 +38,8 @@ public final class HTTP2Session {
     /// Bytes delivered as `.data` and not yet consumed, per stream (kept after the stream closes).
     var unconsumed: [Int32: Int] = [:]
     var events: [HTTP2Event] = []
+    /// Streams, resets, GOAWAYs and floods so far.
+    public internal(set) var counters = HTTP2Counters()
     private var output = ByteQueue()
     /// Bytes queued in streams' send buffers.
     var queuedSendBytes = 0
@@ -142,6 +144,7 @@ public final class HTTP2Session {
             let rv = nghttp2_session_mem_recv(session, bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), bytes.count)
             if rv < 0 {
                 if let flood {
+                    counters.floods += 1
                     fail("\(flood): GOAWAY ENHANCE_YOUR_CALM", code: .enhanceYourCalm)
                 } else {
                     let detail = lastLibraryError.map { " (\($0))" } ?? ""
@@ -276,6 +279,7 @@ public final class HTTP2Session {
         let stream = HTTP2Stream(id: id)
         stream.hasProvider = !endStream
         streams[id] = stream
+        counters.streamsOpened += 1
         produceOutput()
         return id
     }
@@ -446,6 +450,7 @@ public final class HTTP2Session {
     /// Answers a refused stream (server role with a status) or resets it.
     private func refuse(_ id: Int32, _ rejection: HTTP2Rejection) {
         events.append(.rejected(stream: id, status: rejection.status, reason: rejection.reason))
+        counters.rejected += 1
         guard role == .server, let status = rejection.status, let stream = streams[id] else {
             resetNow(id, rejection.code)
             return

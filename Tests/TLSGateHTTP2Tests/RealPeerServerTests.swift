@@ -152,6 +152,7 @@ struct RealPeerServerTests {
         let report = try H2Peer.clientParse(scenario, served.output)
         let goaway = try #require(report.frames("GOAWAY").last)
         #expect(goaway["code"] as? Int == 11)
+        #expect(served.session.counters.floods == 1 && served.session.counters.goAwaysSent == 1)
         #expect(report.frames("PING").count <= 101)
         #expect(report.frames("SETTINGS").count <= 102)
         #expect(served.session.isFinished)
@@ -190,12 +191,16 @@ struct RealPeerServerTests {
         let report = try H2Peer.clientParse("too-many-streams", served.output)
         let refused = report.frames("RST_STREAM").filter { $0["code"] as? Int == 7 }
         #expect(refused.count == 50, "\(report.frames("RST_STREAM").prefix(3))")
+        // Refused streams leave nothing behind; the 100 accepted ones wait for their answers.
+        #expect(served.session.openStreamCount == 100)
+        #expect(served.session.counters.streamsOpened == 100)
     }
 
     @Test("a client RST_STREAM is surfaced with its code")
     func clientReset() throws {
         let served = try Self.serve("client-reset", answer: false)
         #expect(served.events.resets.contains { $0.0 == 1 && $0.1 == .cancel && $0.2 })
+        #expect(served.session.counters.resetsReceived == [.cancel: 1])
         #expect(served.events.contains { if case .streamClosed(1, .cancel) = $0 { true } else { false } })
         #expect(served.session.unconsumedCount(stream: 1) == 7)
         served.session.abandonInbound(stream: 1)
