@@ -19,8 +19,11 @@ public struct InterceptSetup: Sendable {
     ///   - hostsSource: the configuration key the patterns came from, for messages
     ///     (`intercept.hosts` or `policy.allow_hosts`).
     ///   - configPath: the configuration file, for the `ca init --config` hint.
+    ///   - reusing: an issuer to keep (with its cached leaves) when it has the same CA certificate,
+    ///     validity and cache size; the CA files are loaded and checked again either way.
     public static func build(certificatePath: String, keyPath: String, hosts: [HostPattern], hostsSource: String = "intercept.hosts",
-                             leafValidity: Double, maxCachedLeaves: Int, configPath: String? = nil) throws(CAError) -> InterceptSetup {
+                             leafValidity: Double, maxCachedLeaves: Int, configPath: String? = nil,
+                             reusing: LeafIssuer? = nil) throws(CAError) -> InterceptSetup {
         let authority: CertificateAuthority
         do {
             authority = try CertificateAuthority.load(certificatePath: certificatePath, keyPath: keyPath)
@@ -38,6 +41,10 @@ public struct InterceptSetup: Sendable {
                           + "\(certificatePath) (\(authority.constraints.lines.joined(separator: "; "))), so clients would reject the leaves; "
                           + "remove \(outside.count == 1 ? "it" : "them") from \(hostsSource), or create a CA that covers them with "
                           + "`tlsgate ca init --force\(config)` and trust the new ca.pem in the clients")
+        }
+        if let reusing, reusing.validity == leafValidity, reusing.maxCachedLeaves == maxCachedLeaves,
+           reusing.authority.certificate.sha256Fingerprint == authority.certificate.sha256Fingerprint {
+            return InterceptSetup(issuer: reusing, hosts: hosts, allowlist: HostAllowlist(hosts))
         }
         let issuer: LeafIssuer
         do {

@@ -6,6 +6,9 @@ extension NameConstraints {
     /// The nameConstraints extension of `certificate`; empty when it has none. DNS and IP
     /// subtrees are read; other name types (email, URI, directory names) are not used by leaves
     /// and are ignored.
+    public static func of(_ certificate: X509Certificate) -> NameConstraints { NameConstraints(of: certificate) }
+
+    /// See `of(_:)`.
     init(of certificate: X509Certificate) {
         self.init()
         var critical: Int32 = 0

@@ -25,13 +25,12 @@ public struct NameConstraints: Sendable, Equatable {
     public var isEmpty: Bool { permittedDNS.isEmpty && excludedDNS.isEmpty && permittedIP.isEmpty && excludedIP.isEmpty }
 
     /// The constraints `tlsgate ca init` writes for `domains` and `ipBlocks`: those DNS subtrees
-    /// (a domain inside another listed one is dropped) and those IP blocks. An address family with
+    /// (duplicates removed) and those IP blocks. An address family with
     /// no permitted block is excluded entirely (`0.0.0.0/0`, `::/0`), so the CA cannot sign for any
     /// IP address nobody asked for.
     public static func forCA(domains: [String], ipBlocks: [CIDR]) -> NameConstraints {
-        var unique: [String] = []
-        for domain in domains.map({ HostName.normalize($0) }) where !unique.contains(domain) { unique.append(domain) }
-        let kept = unique.filter { domain in !unique.contains { $0 != domain && Self.dnsName(domain, isIn: $0) } }
+        var kept: [String] = []
+        for domain in domains.map({ HostName.normalize($0) }) where !kept.contains(domain) { kept.append(domain) }
         var blocks: [CIDR] = []
         for block in ipBlocks where !blocks.contains(block) { blocks.append(block) }
         var excluded: [CIDR] = []

@@ -51,8 +51,15 @@ extension Posix {
         _ = Glibc.unlink(path)
     }
 
-    /// `mkdir(2)` of one directory; an existing directory is fine.
+    /// `mkdir(2)` of `path` and any missing parents (like `mkdir -p`); existing directories are fine.
     static func makeDirectory(_ path: String, mode: mode_t) throws(IOError) {
+        if Glibc.mkdir(path, mode) == 0 { return }
+        let code = errno
+        if code == EEXIST { return }
+        guard code == ENOENT, let slash = path.lastIndex(of: "/"), slash != path.startIndex else {
+            throw IOError(function: "mkdir", errno: code)
+        }
+        try makeDirectory(String(path[..<slash]), mode: mode)
         if Glibc.mkdir(path, mode) != 0, errno != EEXIST { throw IOError(function: "mkdir", errno: errno) }
     }
 

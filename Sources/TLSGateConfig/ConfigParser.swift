@@ -10,7 +10,7 @@ struct ConfigParser {
 
     static let topKeys = ["listen", "log_level", "tls", "upstream", "policy", "timeouts", "limits", "audit",
                           "admin", "shutdown_grace", "allow_clients", "proxy_auth", "aws", "event_loops",
-                          "tunnel_relay"]
+                          "tunnel_relay", "intercept"]
     static let tlsKeys = ["min_version", "ca_bundle"]
     static let upstreamKeys = ["resolve", "connect_timeout", "handshake_timeout"]
     static let policyKeys = ["mode", "allow_hosts", "connect_ports", "deny_private_addresses", "fips"]
@@ -20,6 +20,7 @@ struct ConfigParser {
     static let proxyAuthKeys = ["users_file", "realm"]
     static let awsKeys = ["endpoints"]
     static let auditKeys = ["path"]
+    static let interceptKeys = ["enabled", "ca_cert", "ca_key", "hosts", "leaf_validity", "max_cached_leaves"]
 
     func parse(_ root: Node?) throws(ConfigError) -> TLSGateConfig {
         var config = TLSGateConfig.default
@@ -80,6 +81,8 @@ struct ConfigParser {
                 config.allowClients = blocks
             case "proxy_auth":
                 config.proxyAuth = try parseProxyAuth(value)
+            case "intercept":
+                try parseIntercept(value, into: &config.intercept)
             case "aws":
                 for (key, value) in try entries(of: value, path: "aws", allowed: Self.awsKeys) where key == "endpoints" {
                     let text = try string(value, "aws.endpoints", expected: "a path to the endpoint catalog (JSON)")
@@ -154,6 +157,55 @@ struct ConfigParser {
     }
 
     // MARK: - Sections
+
+    /// `intercept`: shapes only; the CA files themselves are checked by `InterceptSetup.build`
+    /// (check-config and start-up), which needs the key and the certificate together.
+    private func parseIntercept(_ node: Node, into intercept: inout InterceptSettings) throws(ConfigError) {
+        for (key, value) in try entries(of: node, path: "intercept", allowed: Self.interceptKeys) {
+            switch key {
+            case "enabled":
+                intercept.enabled = try boolean(value, "intercept.enabled")
+            case "ca_cert", "ca_key":
+                let what = key == "ca_cert" ? "the CA certificate (PEM)" : "the CA private key (PEM)"
+                let text = try string(value, "intercept.\(key)", expected: "a path to \(what)")
+                guard !text.isEmpty else { throw error(value, "intercept.\(key): expected a path to \(what), got \"\"") }
+                if key == "ca_cert" { intercept.caCert = text } else { intercept.caKey = text }
+            case "hosts":
+                var patterns: [HostPattern] = []
+                for (index, item) in try list(value, "intercept.hosts", of: "host patterns").enumerated() {
+                    let path = "intercept.hosts[\(index)]"
+                    let text = try string(item, path, expected: "a host pattern such as \"*.s3.amazonaws.com\"")
+                    do {
+                        patterns.append(try HostPattern(text))
+                    } catch {
+                        throw self.error(item, "\(path): \(error.message)")
+                    }
+                }
+                guard !patterns.isEmpty else {
+                    throw error(value, "intercept.hosts: expected at least one host pattern; remove the key to intercept every allowed host, "
+                                + "or set intercept.enabled: false")
+                }
+                intercept.hosts = patterns
+            case "leaf_validity":
+                let range = InterceptSettings.leafValidityRange
+                let text = try string(value, "intercept.leaf_validity", expected: "a duration such as \"7d\" or \"12h\"")
+                let seconds: Double
+                do {
+                    seconds = try DurationParser.seconds(text, maximum: range.upperBound)
+                } catch {
+                    throw self.error(value, "intercept.leaf_validity: \(error.message)")
+                }
+                guard seconds >= range.lowerBound else {
+                    throw error(value, "intercept.leaf_validity: must be at least 1m, got \"\(text)\"")
+                }
+                intercept.leafValidity = seconds
+            case "max_cached_leaves":
+                intercept.maxCachedLeaves = try integer(value, "intercept.max_cached_leaves", in: InterceptSettings.maxCachedLeavesRange)
+            default:
+                break
+            }
+        }
+    }
 
     private func parseTLS(_ node: Node, into tls: inout TLSSettings) throws(ConfigError) {
         for (key, value) in try entries(of: node, path: "tls", allowed: Self.tlsKeys) {

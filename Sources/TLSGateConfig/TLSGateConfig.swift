@@ -36,6 +36,8 @@ public struct TLSGateConfig: Sendable, Equatable {
     public static let eventLoopsRange = 1...256
     /// `tunnel_relay`: how tunnels move bytes after the hellos (`copy` or `splice`).
     public var tunnelRelay: TunnelRelay
+    /// `intercept`: TLS interception with the local CA.
+    public var intercept: InterceptSettings = InterceptSettings()
 
     public init(listen: ListenAddress = ListenAddress(host: "127.0.0.1", port: 8080),
                 logLevel: LogLevel = .info,
@@ -225,5 +227,37 @@ public struct AuditSettings: Sendable, Hashable {
 
     public init(path: String? = nil) {
         self.path = path
+    }
+}
+
+/// The `intercept` section: TLS interception of selected hosts with the local CA
+/// (`tlsgate ca init`). The CA files are checked when the proxy starts and by `check-config`.
+public struct InterceptSettings: Sendable, Hashable {
+    /// `enabled`: intercept at all (off by default).
+    public var enabled: Bool
+    /// `ca_cert`: the CA certificate (PEM), relative to the working directory.
+    public var caCert: String
+    /// `ca_key`: the CA's private key (PEM, mode 0600).
+    public var caKey: String
+    /// `hosts`: host patterns to intercept; nil = every host `policy.allow_hosts` allows.
+    public var hosts: [HostPattern]?
+    /// `leaf_validity`: seconds a minted leaf is valid (renewed before it expires).
+    public var leafValidity: Double
+    /// `max_cached_leaves`: leaves kept in the LRU cache.
+    public var maxCachedLeaves: Int
+
+    /// Accepted `leaf_validity`: one minute to 397 days (the CA/Browser Forum's cap).
+    public static let leafValidityRange: ClosedRange<Double> = 60...(397 * 86_400)
+    /// Accepted `max_cached_leaves`.
+    public static let maxCachedLeavesRange = 1...1_000_000
+
+    public init(enabled: Bool = false, caCert: String = "certs/ca.pem", caKey: String = "certs/ca-key.pem",
+                hosts: [HostPattern]? = nil, leafValidity: Double = 7 * 86_400, maxCachedLeaves: Int = 10_000) {
+        self.enabled = enabled
+        self.caCert = caCert
+        self.caKey = caKey
+        self.hosts = hosts
+        self.leafValidity = leafValidity
+        self.maxCachedLeaves = maxCachedLeaves
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Glibc
 import TLSGateAWS
 import TLSGateConfig
+import TLSGateCA
 import TLSGateTLS
 
 /// `tlsgate check-config`: validates a configuration file (exit 0) or names the problem (exit 2).
@@ -20,6 +21,10 @@ struct CheckConfigCommand: ParsableCommand {
             _ = try TLSContext(client: ConfigMapping.tlsConfiguration(loaded, configPath: config))
             if let catalog = try SharedFiles.catalogPath(for: loaded, configPath: config) {
                 _ = try AWSEndpointCatalog.load(path: catalog)
+            }
+            if let intercept = try ConfigMapping.interceptSetup(loaded, configPath: config) {
+                let ca = intercept.issuer.authority.certificate
+                print("\(config): intercept: \(intercept.hosts.count) host pattern(s), CA \(ca.subjectText), SHA-256 \(ca.sha256Fingerprint)")
             }
             print("\(config): OK")
         } catch let error as ConfigError {

@@ -1,4 +1,5 @@
 import Glibc
+import TLSGateCA
 import TLSGateConfig
 import TLSGateProxy
 import TLSGateTLS
@@ -33,6 +34,21 @@ enum ConfigMapping {
         guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return Int.max }
         let available = Int(min(limit.rlim_cur, UInt(Int.max)))
         return max(16, (available - 256) / 2)
+    }
+
+    /// `intercept`: the CA loaded and checked, the issuer made; nil when `intercept.enabled` is
+    /// false. `previous`'s issuer (and its leaf cache) is kept when the CA and leaf settings are
+    /// unchanged (a reload).
+    static func interceptSetup(_ config: TLSGateConfig, configPath: String,
+                               previous: InterceptSetup? = nil) throws(CAError) -> InterceptSetup? {
+        let settings = config.intercept
+        guard settings.enabled else { return nil }
+        return try InterceptSetup.build(
+            certificatePath: settings.caCert, keyPath: settings.caKey,
+            hosts: settings.hosts ?? config.policy.allowHosts.patterns,
+            hostsSource: settings.hosts == nil ? "policy.allow_hosts (intercept.hosts defaults to it)" : "intercept.hosts",
+            leafValidity: settings.leafValidity, maxCachedLeaves: settings.maxCachedLeaves,
+            configPath: configPath, reusing: previous?.issuer)
     }
 
     static func minimumVersion(_ config: TLSGateConfig) -> TLSProtocolVersion {

@@ -5,6 +5,7 @@ import Logging
 import TLSGateAWS
 import TLSGateAdmin
 import TLSGateAudit
+import TLSGateCA
 import TLSGateConfig
 import TLSGateIO
 import TLSGateMetrics
@@ -24,6 +25,8 @@ final class ProxyRuntime: @unchecked Sendable {
     let metrics: ProxyMetrics
     private var admin: AdminServer?
     private var catalogCache: (path: String, stamp: String, catalog: AWSEndpointCatalog)?
+    /// The intercept setup in force; a reload with the same CA keeps its issuer and leaf cache.
+    private var intercept: InterceptSetup?
     private let control = DispatchQueue(label: "tlsgate.control")
     private var config: TLSGateConfig
     private var signalSources: [DispatchSourceSignal] = []
@@ -38,8 +41,12 @@ final class ProxyRuntime: @unchecked Sendable {
     func environment(for config: TLSGateConfig) throws -> ProxyEnvironment {
         let tls = try TLSContext(client: ConfigMapping.tlsConfiguration(config, configPath: configPath))
         let auth = try config.proxyAuth.map { try ProxyAuthenticator(usersFile: $0.usersFile, realm: $0.realm) }
-        return ProxyEnvironment(settings: ConfigMapping.proxySettings(config), tls: tls, audit: audit, logger: logger,
-                                auth: auth, upstreamSlots: upstreamSlots, metrics: metrics, catalog: try catalog(for: config))
+        let intercept = try ConfigMapping.interceptSetup(config, configPath: configPath, previous: self.intercept)
+        let environment = ProxyEnvironment(settings: ConfigMapping.proxySettings(config), tls: tls, audit: audit, logger: logger,
+                                           auth: auth, upstreamSlots: upstreamSlots, metrics: metrics, catalog: try catalog(for: config),
+                                           intercept: intercept)
+        self.intercept = intercept
+        return environment
     }
 
     /// The AWS endpoint catalog: required when `policy.fips` is on, used for audit fields when found.
@@ -151,6 +158,7 @@ final class ProxyRuntime: @unchecked Sendable {
             "openssl": "\(TLSContext.libraryVersion)",
             "policy.mode": "\(config.policy.mode.rawValue)",
             "policy.fips": "\(config.policy.fips.rawValue)",
+            "intercept": "\(intercept.map { "on (\($0.hosts.count) host patterns)" } ?? "off")",
         ])
         installSignals()
     }

@@ -10,7 +10,8 @@ struct TLSGateCommand: ParsableCommand {
         commandName: "tlsgate",
         abstract: "A TLS-enforcing local HTTPS proxy: re-originates plain HTTP as verified TLS 1.2+, inspects CONNECT tunnels, audits every request.",
         version: "tlsgate \(version) (\(TLSContext.libraryVersion))",
-        subcommands: [RunCommand.self, CheckConfigCommand.self, DoctorCommand.self, EndpointsCommand.self],
+        subcommands: [RunCommand.self, CheckConfigCommand.self, DoctorCommand.self, EndpointsCommand.self,
+                      CACommand.self],
         defaultSubcommand: RunCommand.self
     )
 }
