@@ -63,7 +63,7 @@ let package = Package(
         // Sessions: forward (re-origination) and tunnel, the listener, the server.
         .target(name: "TLSGateProxy", dependencies: [
             "CShims", "TLSGateIO", "TLSGateTLS", "TLSGateHTTP", "TLSGatePolicy", "TLSGateAudit", "TLSGateConfig",
-            "TLSGateAWS", "TLSGateMetrics", "TLSGateCA",
+            "TLSGateAWS", "TLSGateMetrics", "TLSGateCA", "TLSGateHTTP2",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: dataPath),
         // Prometheus metrics of the proxy (own registry; the global MetricsSystem is not bootstrapped).

@@ -34,6 +34,8 @@ public struct ProxySettings: Sendable {
     public var allowClients: [CIDR]
     /// How tunnels move bytes after the hellos.
     public var tunnelRelay: TunnelRelay
+    /// `intercept.http2`: intercepted clients may pick HTTP/2 by ALPN.
+    public var interceptHTTP2: Bool = false
 
     public init(policy: EgressPolicy = .default, overrides: ResolveOverrides = ResolveOverrides(),
                 minimumTLS: TLSProtocolVersion = .tls12, connectTimeout: Double = 10, handshakeTimeout: Double = 10,

@@ -56,6 +56,12 @@ enum ConfigMapping {
     }
 
     static func proxySettings(_ config: TLSGateConfig) -> ProxySettings {
+        var settings = proxySettingsBase(config)
+        settings.interceptHTTP2 = config.intercept.http2
+        return settings
+    }
+
+    private static func proxySettingsBase(_ config: TLSGateConfig) -> ProxySettings {
         ProxySettings(
             policy: config.policy,
             overrides: config.upstream.resolve,

@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+
+/// HTTP/2 interception (`intercept.http2: true`): a client that picks `h2` by ALPN has each
+/// stream served by the forward-mode request path (policy, audit, pool) and sent upstream over
+/// HTTP/1.1. Real clients: curl --http2, Python httpx with HTTP/2.
+@Suite(.serialized)
+struct InterceptHTTP2Tests {
+    static func fixture(_ label: String) throws -> InterceptFixture {
+        try InterceptFixture(label) { config in
+            config.extra = config.extra.replacingOccurrences(of: "intercept:\n  enabled: true\n",
+                                                             with: "intercept:\n  enabled: true\n  http2: true\n")
+        }
+    }
+
+    @Test func curlHTTP2GetIsServedAndAuditedAsHTTP2() throws {
+        let f = try Self.fixture("h2-get")
+        defer { f.cleanup() }
+        let r = try f.curl(["--http2", "-o", f.dir.file("body"), "-w", "%{http_code} %{http_version}",
+                            "https://\(Names.a)/headers?x=1"])
+        #expect(r.status == 0 && r.stdoutText == "200 2", "curl: \(r.stdoutText) \(r.stderrText)\n\(f.gate.diagnostics)")
+        let body = (try? String(contentsOfFile: f.dir.file("body"), encoding: .utf8)) ?? ""
+        // The origin saw an HTTP/1.1 origin-form request with Host from :authority.
+        #expect(body.contains("\"path\": \"/headers?x=1\"") && body.contains("\"version\": \"HTTP/1.1\""), "\(body)")
+        #expect(body.contains("[\"Host\", \"a.example.test\"]") || body.contains("[\"host\", \"a.example.test\"]"), "\(body)")
+        guard let rec = f.requestLines().first else {
+            Issue.record("no intercept request line\n\(f.gate.diagnostics)")
+            return
+        }
+        InterceptTests.expectInterceptLine(rec, "h2 GET")
+        #expect(rec.string("http_version") == "2" && rec.string("upstream_http_version") == "1.1", "\(rec)")
+        #expect(rec.host == Names.a && rec.status == 200 && rec.string("method") == "GET", "\(rec)")
+        let tunnel = f.tunnelLine()
+        #expect(tunnel?.int("requests") == 1, "\(tunnel?.description ?? "no tunnel line")")
+    }
+
+    @Test func curlHTTP2UploadsAndDownloadsAreByteExact() throws {
+        let f = try Self.fixture("h2-body")
+        defer { f.cleanup() }
+        let payload = Data((0..<(1 << 20) + 7).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+        let upload = f.dir.file("up.bin")
+        try payload.write(to: URL(fileURLWithPath: upload))
+        // A body with content-length, then one of unknown length (chunked upstream), then a chunked download.
+        let r1 = try f.curl(["--http2", "--data-binary", "@\(upload)", "-o", f.dir.file("r1"), "-D", f.dir.file("h1"),
+                             "https://\(Names.a)/echo"])
+        #expect(r1.status == 0, "\(r1.stderrText)\n\(f.gate.diagnostics)")
+        #expect(FileManager.default.contents(atPath: f.dir.file("r1")) == payload, "echo with content-length")
+        let r2 = try f.curl(["--http2", "-H", "Transfer-Encoding: chunked", "--data-binary", "@\(upload)",
+                             "-o", f.dir.file("r2"), "-D", f.dir.file("h2"), "https://\(Names.a)/echo"])
+        #expect(r2.status == 0, "\(r2.stderrText)")
+        #expect(FileManager.default.contents(atPath: f.dir.file("r2")) == payload, "echo of a body of unknown length")
+        let h2 = (try? String(contentsOfFile: f.dir.file("h2"), encoding: .utf8)) ?? ""
+        #expect(h2.lowercased().contains("x-echo-framing: chunked"), "\(h2)")
+        let r3 = try f.curl(["--http2", "-o", f.dir.file("r3"), "-w", "%{size_download}",
+                             "https://\(Names.a)/chunked?size=3000001&chunk=7777"])
+        #expect(r3.status == 0 && r3.stdoutText == "3000001", "\(r3.stdoutText) \(r3.stderrText)")
+        #expect(f.requestLines(count: 3).count == 3)
+    }
+
+    @Test func httpxMultiplexesConcurrentStreamsOnOneConnection() throws {
+        let f = try Self.fixture("h2-httpx")
+        defer { f.cleanup() }
+        let script = try f.dir.write("h2client.py", """
+            import asyncio, hashlib, json, sys
+            import httpx
+            async def main():
+                async with httpx.AsyncClient(http2=True, proxy=sys.argv[1], verify=sys.argv[2]) as c:
+                    # One request first: httpx learns the connection is HTTP/2 and multiplexes the rest on it.
+                    await c.get("https://\(Names.a)/bytes/1")
+                    sizes = [0, 1, 16383, 16384, 16385, 1048576] * 5
+                    rs = await asyncio.gather(*[c.get(f"https://\(Names.a)/bytes/{n}") for n in sizes])
+                    print(json.dumps({"versions": sorted({r.http_version for r in rs}),
+                                      "ok": all(r.status_code == 200 and len(r.content) == n for r, n in zip(rs, sizes)),
+                                      "count": len(rs)}))
+            asyncio.run(main())
+            """)
+        let r = try Exec.run(Paths.python, [script, f.gate.proxyURL, f.interceptCA.cert], timeout: 60)
+        let doc = try r.json()
+        #expect(doc["versions"] as? [String] == ["HTTP/2"] && doc["ok"] as? Bool == true && doc["count"] as? Int == 30,
+                "\(doc) \(r.stderrText.suffix(2000))\n\(f.gate.diagnostics)")
+        // All streams on one connection: one CONNECT (tunnel line) for the 31 requests.
+        let tunnels = f.gate.waitForAudit(count: 1) { $0.event == "tunnel" && $0.mode == "intercept" }
+        #expect(tunnels.count == 1 && tunnels.first?.int("requests") == 31, "\(tunnels)")
+        #expect(f.requestLines(count: 31).filter { $0.string("http_version") == "2" }.count == 31)
+    }
+
+    @Test func policyRefusalsReachTheStream() throws {
+        let f = try Self.fixture("h2-policy")
+        defer { f.cleanup() }
+        // Host names another host than the CONNECT host: 421 (enforce), as over HTTP/1.1.
+        let r = try f.curl(["--http2", "-o", "/dev/null", "-w", "%{http_code} %{http_version}", "-H", "Host: \(Names.other)",
+                            "https://\(Names.a)/headers"])
+        #expect(r.stdoutText == "421 2", "\(r.stdoutText) \(r.stderrText)")
+    }
+}
