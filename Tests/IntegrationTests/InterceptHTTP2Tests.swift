@@ -93,3 +93,55 @@ struct InterceptHTTP2Tests {
         #expect(r.stdoutText == "421 2", "\(r.stdoutText) \(r.stderrText)")
     }
 }
+
+/// Attacks and resets from a raw HTTP/2 client (Python h2) through tlsgate: each ends its own
+/// connection (or stream) and tlsgate keeps serving others.
+@Suite(.serialized)
+struct InterceptHTTP2AbuseTests {
+    static func attack(_ f: InterceptFixture, _ mode: String) throws -> [String: Any] {
+        let r = try Exec.run(Paths.python, [Paths.script("h2attack.py"), f.gate.hostPort, Names.a, f.interceptCA.cert, mode], timeout: 60)
+        guard r.status == 0 else { throw HarnessError("h2attack.py \(mode): \(r.stderrText.suffix(1500))\n\(f.gate.diagnostics)") }
+        return try r.json()
+    }
+
+    static func stillServes(_ f: InterceptFixture) throws {
+        let r = try f.curl(["--http2", "-o", "/dev/null", "-w", "%{http_code} %{http_version}", "https://\(Names.a)/bytes/100"])
+        #expect(r.stdoutText == "200 2", "after the attack: \(r.stdoutText) \(r.stderrText)\n\(f.gate.diagnostics)")
+    }
+
+    @Test(arguments: ["ping-flood", "settings-flood", "rapid-reset"])
+    func floodGetsGoAway(mode: String) throws {
+        let f = try InterceptHTTP2Tests.fixture("h2-\(mode)")
+        defer { f.cleanup() }
+        let doc = try Self.attack(f, mode)
+        // ENHANCE_YOUR_CALM (11) from tlsgate's counters; libnghttp2's own rapid-reset limit may use another code.
+        if mode == "rapid-reset" {
+            #expect(doc["goaway"] is Int, "\(doc)")
+        } else {
+            #expect(doc["goaway"] as? Int == 11, "\(doc)")
+        }
+        try Self.stillServes(f)
+        if let pid = f.gate.pid, let hwm = procStatusKB(pid: pid, field: "VmHWM") {
+            #expect(hwm < 96 * 1024, "peak RSS \(hwm) kB")
+        }
+    }
+
+    @Test func oversizedHeaderListGets431AndTheNextStreamIsServed() throws {
+        let f = try InterceptHTTP2Tests.fixture("h2-431")
+        defer { f.cleanup() }
+        let doc = try Self.attack(f, "big-headers")
+        #expect(doc["statuses"] as? [String: String] == ["1": "431", "3": "200"], "\(doc)")
+    }
+
+    @Test func cancelledStreamClosesItsUpstreamAndTheConnectionGoesOn() throws {
+        let f = try InterceptHTTP2Tests.fixture("h2-cancel")
+        defer { f.cleanup() }
+        let doc = try Self.attack(f, "cancel")
+        #expect((doc["cancelled_after"] as? Int ?? 0) >= 1 << 20, "\(doc)")
+        #expect(doc["second"] as? Int == 1000, "\(doc)")
+        // The cancelled exchange is audited with what went out before the reset.
+        let lines = f.requestLines(count: 2)
+        let cancelled = lines.first { $0.path == "/bytes/67108864" }
+        #expect(cancelled != nil && (cancelled?.int("bytes_out") ?? Int.max) < 67_108_864, "\(lines)")
+    }
+}
