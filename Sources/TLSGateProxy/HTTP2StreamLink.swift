@@ -27,6 +27,9 @@ final class HTTP2StreamLink {
     private var writable = true
     private var eof = false
     private var closed = false
+    /// The forward session stopped reading (it answered and closed): request bytes are dropped
+    /// and their window given back, so the client can finish its stream.
+    private var discarding = false
     /// Written bytes below this: the window goes back to the client.
     static let forwardBufferLimit = 64 * 1024
 
@@ -48,6 +51,10 @@ final class HTTP2StreamLink {
     // MARK: Request side
 
     func requestData(_ bytes: [UInt8]) {
+        if discarding {
+            session.h2.consume(stream: id, count: bytes.count)
+            return
+        }
         owed += bytes.count
         bytes.withUnsafeBytes { bridge.requestBody($0, into: &toForward) }
     }
@@ -76,7 +83,12 @@ final class HTTP2StreamLink {
                     try Posix.send(channel.fd, buf.baseAddress! + toForwardOffset, buf.count - toForwardOffset)
                 }
             } catch {
-                fail(status: 502)
+                // The forward session closed its end (after answering, e.g. a refusal).
+                discarding = true
+                toForward.removeAll()
+                toForwardOffset = 0
+                if owed > 0 { session.h2.consume(stream: id, count: owed) }
+                owed = 0
                 return false
             }
             switch result {

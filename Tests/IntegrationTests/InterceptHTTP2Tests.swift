@@ -91,6 +91,16 @@ struct InterceptHTTP2Tests {
         let r = try f.curl(["--http2", "-o", "/dev/null", "-w", "%{http_code} %{http_version}", "-H", "Host: \(Names.other)",
                             "https://\(Names.a)/headers"])
         #expect(r.stdoutText == "421 2", "\(r.stdoutText) \(r.stderrText)")
+        // The same with a 4 MiB body the request path never reads: answered, the upload ends.
+        let upload = f.dir.file("big.bin")
+        try Data(count: 4 << 20).write(to: URL(fileURLWithPath: upload))
+        let r2 = try f.curl(["--http2", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Host: \(Names.other)",
+                             "--data-binary", "@\(upload)", "https://\(Names.a)/echo"], timeout: 20)
+        #expect(r2.stdoutText == "421", "\(r2.stdoutText) \(r2.stderrText)\n\(f.gate.diagnostics)")
+        // Two requests on one HTTP/2 connection (curl connects once).
+        let r3 = try f.curl(["--http2", "-o", "/dev/null", "-o", "/dev/null", "-w", "%{http_code} %{num_connects};",
+                             "https://\(Names.a)/bytes/10", "https://\(Names.a)/bytes/20"])
+        #expect(r3.stdoutText == "200 1;200 0;", "\(r3.stdoutText) \(r3.stderrText)")
     }
 }
 
