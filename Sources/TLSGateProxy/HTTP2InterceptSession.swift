@@ -85,6 +85,7 @@ final class HTTP2InterceptSession: DrainableSession, @unchecked Sendable {
     // MARK: DrainableSession
 
     func drain() {
+        guard !closed else { return }
         draining = true
         h2.goAway()
         if links.isEmpty { closeAfterFlush() } else { pump() }
@@ -201,13 +202,16 @@ final class HTTP2InterceptSession: DrainableSession, @unchecked Sendable {
                 links[id]?.requestEnd(trailers: fields)
             case .endStream(let id):
                 links[id]?.requestEnd(trailers: nil)
-            case .streamReset(let id, _, let byPeer):
+            case .streamReset(let id, let code, let byPeer):
+                env.metrics.http2.reset(code: code.description, byClient: byPeer)
                 if byPeer { closeLink(id) }
             case .streamClosed(let id, _):
                 closeLink(id)
+            case .goAway(_, _, let byPeer):
+                env.metrics.http2.goAway(byClient: byPeer)
             case .connectionError(let reason):
                 target.record.reason = reason
-            case .response, .writable, .rejected, .goAway:
+            case .response, .writable, .rejected:
                 break
             }
         }
@@ -241,6 +245,7 @@ final class HTTP2InterceptSession: DrainableSession, @unchecked Sendable {
                                      onClose: {})
         let link = HTTP2StreamLink(id: id, bridge: bridge, channel: SocketChannel(fd: fds.0, loop: loop), session: self)
         links[id] = link
+        env.metrics.http2.streamOpened()
         link.start()
         forward.startBridgedStream(streamTarget)
     }
@@ -253,6 +258,7 @@ final class HTTP2InterceptSession: DrainableSession, @unchecked Sendable {
 
     func closeLink(_ id: Int32) {
         guard let link = links.removeValue(forKey: id) else { return }
+        env.metrics.http2.streamClosed()
         link.close()
         h2.abandonInbound(stream: id)
     }
@@ -279,7 +285,10 @@ final class HTTP2InterceptSession: DrainableSession, @unchecked Sendable {
     func close() {
         guard !closed else { return }
         closed = true
-        for link in links.values { link.close() }
+        for link in links.values {
+            env.metrics.http2.streamClosed()
+            link.close()
+        }
         links.removeAll()
         tls.shutdown()
         client.close()

@@ -6,8 +6,9 @@ import Testing
 /// HTTP/1.1. Real clients: curl --http2, Python httpx with HTTP/2.
 @Suite(.serialized)
 struct InterceptHTTP2Tests {
-    static func fixture(_ label: String) throws -> InterceptFixture {
+    static func fixture(_ label: String, admin: Bool = false) throws -> InterceptFixture {
         try InterceptFixture(label) { config in
+            if admin { config.admin = "127.0.0.1:0" }
             config.extra = config.extra.replacingOccurrences(of: "intercept:\n  enabled: true\n",
                                                              with: "intercept:\n  enabled: true\n  http2: true\n")
         }
@@ -144,7 +145,7 @@ struct InterceptHTTP2AbuseTests {
     }
 
     @Test func cancelledStreamClosesItsUpstreamAndTheConnectionGoesOn() throws {
-        let f = try InterceptHTTP2Tests.fixture("h2-cancel")
+        let f = try InterceptHTTP2Tests.fixture("h2-cancel", admin: true)
         defer { f.cleanup() }
         let doc = try Self.attack(f, "cancel")
         #expect((doc["cancelled_after"] as? Int ?? 0) >= 1 << 20, "\(doc)")
@@ -153,5 +154,8 @@ struct InterceptHTTP2AbuseTests {
         let lines = f.requestLines(count: 2)
         let cancelled = lines.first { $0.path == "/bytes/67108864" }
         #expect(cancelled != nil && (cancelled?.int("bytes_out") ?? Int.max) < 67_108_864, "\(lines)")
+        let text = try f.gate.metricsText()
+        #expect(metric(text, #"tlsgate_http2_resets_total{side="client",code="CANCEL"}"#) == 1, "\(text.split(separator: "\n").filter { $0.contains("http2") })")
+        #expect(metric(text, "tlsgate_http2_streams_total") == 2)
     }
 }
