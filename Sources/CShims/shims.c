@@ -8,6 +8,7 @@
 #include <openssl/ssl.h>
 #include <openssl/err.h>
 #include <openssl/opensslv.h>
+#include <openssl/ec.h>
 #include <crypt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,3 +128,12 @@ int tg_eventfd(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
 // ---- OpenSSL for the local CA (TLSGateCA) ----
 
 EVP_PKEY *tg_EVP_EC_gen_p256(void) { return EVP_EC_gen("P-256"); }
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+EVP_PKEY *tg_EVP_PKEY_legacy_ec_copy(EVP_PKEY *key) {
+    EVP_PKEY *out = EVP_PKEY_new();
+    EC_KEY *ec = EVP_PKEY_get1_EC_KEY(key);
+    if (out == NULL || ec == NULL || EVP_PKEY_assign_EC_KEY(out, ec) != 1) { EC_KEY_free(ec); EVP_PKEY_free(out); return NULL; }
+    return out;
+}
+#pragma GCC diagnostic pop

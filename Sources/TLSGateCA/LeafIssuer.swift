@@ -1,4 +1,5 @@
 import COpenSSL
+import CShims
 import Glibc
 import TLSGateIO
 import TLSGatePolicy
@@ -17,6 +18,11 @@ public final class LeafIssuer: @unchecked Sendable {
     public let maxCachedLeaves: Int
     /// The key every leaf of this process carries.
     public let leafKey: PrivateKey
+    /// The same key as a legacy EC key, for `X509_set_pubkey` only (see `CertificateBuilder`).
+    private let certificateKey: PrivateKey
+    /// basicConstraints, keyUsage, extendedKeyUsage and the key identifiers: the same for every
+    /// leaf (one key, one CA), so made once.
+    private let sharedExtensions: [CertificateExtension]
     private let lock = Lock()
     private var cache: LeafCache
 
@@ -26,8 +32,26 @@ public final class LeafIssuer: @unchecked Sendable {
         self.authority = authority
         self.validity = validity
         self.maxCachedLeaves = maxCachedLeaves
-        self.leafKey = try Self.processKey()
+        let leafKey = try Self.processKey()
+        self.leafKey = leafKey
+        certificateKey = tg_EVP_PKEY_legacy_ec_copy(leafKey.pointer).map { PrivateKey(owning: $0) } ?? leafKey
+        sharedExtensions = try Self.sharedExtensions(key: certificateKey, authority: authority)
         cache = LeafCache(capacity: maxCachedLeaves)
+    }
+
+    private static func sharedExtensions(key: PrivateKey, authority: CertificateAuthority) throws(CAError) -> [CertificateExtension] {
+        // A throwaway certificate carrying the leaf key, for the subject key identifier.
+        let holder = try CertificateBuilder.issue(
+            CertificateSpec(subject: [("O", "tlsgate")], notBefore: 0, notAfter: 1, extensions: []),
+            subjectKey: key, issuer: authority.certificate, signingKey: authority.key)
+        let ca = authority.certificate
+        return [
+            try CertificateExtension(nid: NID_basic_constraints, value: "critical,CA:FALSE", subject: holder, issuer: ca),
+            try CertificateExtension(nid: NID_key_usage, value: "critical,digitalSignature", subject: holder, issuer: ca),
+            try CertificateExtension(nid: NID_ext_key_usage, value: "serverAuth", subject: holder, issuer: ca),
+            try CertificateExtension(nid: NID_subject_key_identifier, value: "hash", subject: holder, issuer: ca),
+            try CertificateExtension(nid: NID_authority_key_identifier, value: "keyid:always", subject: holder, issuer: ca),
+        ]
     }
 
     /// Leaves cached now (at most `maxCachedLeaves`).
@@ -65,15 +89,9 @@ public final class LeafIssuer: @unchecked Sendable {
             san = "DNS:\(name)"
             subject.append(("CN", name))
         }
-        let spec = CertificateSpec(subject: subject, notBefore: notBefore, notAfter: notAfter, extensions: [
-            (NID_basic_constraints, "critical,CA:FALSE"),
-            (NID_key_usage, "critical,digitalSignature"),
-            (NID_ext_key_usage, "serverAuth"),
-            (NID_subject_alt_name, san),
-            (NID_subject_key_identifier, "hash"),
-            (NID_authority_key_identifier, "keyid:always"),
-        ])
-        let certificate = try CertificateBuilder.issue(spec, subjectKey: leafKey, issuer: ca, signingKey: authority.key)
+        let spec = CertificateSpec(subject: subject, notBefore: notBefore, notAfter: notAfter,
+                                   extensions: [(NID_subject_alt_name, san)], sharedExtensions: sharedExtensions)
+        let certificate = try CertificateBuilder.issue(spec, subjectKey: certificateKey, issuer: ca, signingKey: authority.key)
         let lifetime = max(1, notAfter - now)
         return LeafCredential(certificate: certificate, key: leafKey, chain: [ca], notAfter: notAfter,
                               renewAfter: notAfter - lifetime / 4, host: name)

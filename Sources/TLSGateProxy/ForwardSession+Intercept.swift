@@ -180,9 +180,24 @@ extension ForwardSession {
         }
     }
 
-    /// ``sendClient(_:_:_:_:)`` for an intercepted client: one TLS record per call (the gather
-    /// write of a head and body bytes sends the head; the caller sends the body next).
-    func sendClient(_ tls: TLSConnection, _ ptr: UnsafeRawPointer, _ count: Int) -> Int? {
+    /// ``sendClient(_:_:_:_:)`` for an intercepted client: one TLS record per call. A response
+    /// head with body bytes behind it (the gather write) goes out as one record when the head fits
+    /// in the parsed upstream head's place in `upIn`, right before the body (one encryption and one
+    /// system call for a small response); otherwise the head alone, and the caller sends the body.
+    func sendClient(_ tls: TLSConnection, _ ptr: UnsafeRawPointer, _ count: Int,
+                    _ more: UnsafeRawPointer?, _ moreCount: Int) -> Int? {
+        if let more, moreCount > 0, upIn.readerIndex >= count, more == UnsafeRawPointer(upIn.readPointer) {
+            // The bytes before readPointer are the upstream head, already parsed (its fields
+            // were copied out): the client head takes their place, contiguous with the body. A
+            // retry after want-write copies the same bytes to the same place again.
+            let start = upIn.readPointer - count
+            start.copyMemory(from: ptr, byteCount: count)
+            return writeClient(tls, UnsafeRawPointer(start), count + moreCount)
+        }
+        return writeClient(tls, ptr, count)
+    }
+
+    private func writeClient(_ tls: TLSConnection, _ ptr: UnsafeRawPointer, _ count: Int) -> Int? {
         switch tls.write(ptr, count: count) {
         case .bytes(let n):
             clientWaitsReadable = false

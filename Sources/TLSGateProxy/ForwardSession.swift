@@ -309,7 +309,7 @@ final class ForwardSession: DrainableSession, @unchecked Sendable {
 
     func sendClient(_ ptr: UnsafeRawPointer, _ count: Int,
                             _ more: UnsafeRawPointer? = nil, _ moreCount: Int = 0) -> Int? {
-        if let tls = clientTLS { return sendClient(tls, ptr, count) }
+        if let tls = clientTLS { return sendClient(tls, ptr, count, more, moreCount) }
         do {
             let result = try more.map { more throws(IOError) in try Posix.send(client.fd, ptr, count, more, moreCount) }
                 ?? Posix.send(client.fd, ptr, count)

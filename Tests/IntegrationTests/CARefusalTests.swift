@@ -29,6 +29,11 @@ struct CARefusalTests {
         let check = try CATool.tlsgate(["check-config", "--config", config])
         #expect(check.status == 0, "\(check.stderrText)")
         #expect(check.stdoutText.contains("intercept: 2 host pattern(s)"), "\(check.stdoutText)")
+        // Without intercept.hosts, the default allowlist's four patterns lie inside the default CA.
+        let defaults = try CATool.interceptConfig(dir: dir, caCert: dir.file("ca/ca.pem"), caKey: dir.file("ca/ca-key.pem"),
+                                                  allowHosts: ["*.amazonaws.com", "*.amazonaws.com.cn", "*.api.aws", "*.aws"])
+        let checkDefaults = try CATool.tlsgate(["check-config", "--config", defaults])
+        #expect(checkDefaults.status == 0 && checkDefaults.stdoutText.contains("intercept: 4 host pattern(s)"), "\(checkDefaults.stderrText)")
         let gate = try ManagedProcess(name: "tlsgate", program: try Paths.tlsgateBinary(),
                                       arguments: ["run", "--config", config, "--listen", "127.0.0.1:0"], dir: dir)
         defer { gate.stop() }

@@ -40,6 +40,18 @@ struct InterceptTests {
                 "\(tunnel?.description ?? "no tunnel line")\n\(f.gate.auditText)")
     }
 
+    /// `/metrics`: the connection is counted under `mode="intercept"`, with its client handshake.
+    @Test func metricsCountInterceptedConnections() throws {
+        let f = try InterceptFixture("icpt-metrics") { $0.admin = "127.0.0.1:0" }
+        defer { f.cleanup() }
+        let r = try f.curl(["-o", "/dev/null", "-w", "%{http_code}", "https://\(Names.a)/headers"])
+        #expect(Curl.status(r) == 200, "curl: \(r.stderrText)")
+        _ = f.tunnelLine()
+        let metrics = try f.gate.metricsText()
+        #expect(metrics.contains(#"tlsgate_connections_total{mode="intercept"} 1"#), "\(metrics.prefix(4000))")
+        #expect(metrics.contains(#"tlsgate_handshake_duration_seconds_count{mode="intercept"} 1"#), "\(metrics.prefix(4000))")
+    }
+
     /// The certificate the client sees is a leaf of the local CA for the CONNECT host.
     @Test func leafIsIssuedByTheLocalCAForTheHost() throws {
         let f = try InterceptFixture("icpt-leaf")

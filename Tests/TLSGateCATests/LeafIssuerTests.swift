@@ -24,6 +24,10 @@ struct LeafIssuerTests {
         #expect(text.contains("CA:FALSE"))
         #expect(text.contains("Digital Signature"))
         #expect(text.contains("ecdsa-with-SHA256"))
+        #expect(text.contains("X509v3 Subject Key Identifier") && text.contains("X509v3 Authority Key Identifier"))
+        #expect(text.contains("X509v3 Basic Constraints: critical") && text.contains("X509v3 Key Usage: critical"))
+        #expect(leaf.certificate.matches(key: leaf.key), "the credential's key is the certificate's key")
+        #expect(!text.contains("DNS:h0."), "no extension leaks from another leaf")
         #expect(abs(leaf.certificate.notBefore - (before - 3600)) <= 5)
         #expect(abs(leaf.notAfter - (before + 7 * 86_400)) <= 5)
         #expect(leaf.chain.first?.sha256Fingerprint == ca.certificate.sha256Fingerprint)
@@ -78,6 +82,7 @@ struct LeafIssuerCacheTests {
         let issuer = try LeafIssuer(authority: ca, validity: 86_400, maxCachedLeaves: 3)
         let a = try issuer.leaf(for: "a.amazonaws.com")
         #expect(try issuer.leaf(for: "a.amazonaws.com") === a)
+        #expect(a.certificate.subjectText == "O=tlsgate, CN=a.amazonaws.com")
         let b = try issuer.leaf(for: "b.amazonaws.com")
         _ = try issuer.leaf(for: "c.amazonaws.com")
         #expect(a.key === b.key)
@@ -135,4 +140,49 @@ final class Counter: @unchecked Sendable {
     private var count = 0
     func add() { lock.lock(); count += 1; lock.unlock() }
     var value: Int { lock.lock(); defer { lock.unlock() }; return count }
+}
+
+@Suite("Leaf issuer: a real handshake")
+struct LeafHandshakeTests {
+    /// A Python TLS server on 127.0.0.1 with the leaf, chain and key, and a Python client that
+    /// trusts only ca.pem and checks the host name.
+    static let script = """
+        import json, socket, ssl, sys, threading
+        cert, key, ca, host = sys.argv[1:5]
+        server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        server_ctx.load_cert_chain(cert, key)
+        listener = socket.create_server(("127.0.0.1", 0))
+        def serve():
+            conn, _ = listener.accept()
+            try:
+                with server_ctx.wrap_socket(conn, server_side=True) as tls:
+                    tls.sendall(b"hello")
+            except Exception:
+                pass
+        threading.Thread(target=serve, daemon=True).start()
+        client_ctx = ssl.create_default_context(cafile=ca)
+        try:
+            with socket.create_connection(listener.getsockname(), timeout=10) as raw:
+                with client_ctx.wrap_socket(raw, server_hostname=host) as tls:
+                    print(json.dumps({"ok": True, "data": tls.recv(5).decode(), "version": tls.version()}))
+        except ssl.SSLCertVerificationError as error:
+            print(json.dumps({"ok": False, "error": error.verify_message}))
+        """
+
+    @Test("Python's ssl serves a minted leaf with the process key, and a client trusting ca.pem accepts it")
+    func handshake() throws {
+        let scratch = try Scratch()
+        let ca = try CertificateAuthority.create(constraints: .awsDefault)
+        let paths = try ca.write(directory: scratch.path, force: false)
+        let issuer = try LeafIssuer(authority: ca, validity: 86_400, maxCachedLeaves: 4)
+        let script = try scratch.write("tls.py", Self.script)
+        for (host, ok) in [("sts.us-east-1.amazonaws.com", true), ("example.com", false)] {
+            let leaf = host == "example.com" ? try issuer.mint(for: host) : try issuer.leaf(for: host)
+            let chain = try scratch.write("\(host).pem", leaf.certificate.pem + leaf.chain.map(\.pem).joined())
+            let key = try scratch.write("\(host).key", leaf.key.pkcs8PEM)
+            let result = try runTool("python3", [script, chain, key, paths.certificate, host])
+            #expect(result.stdout.contains(ok ? "\"ok\": true" : "permitted subtree violation"), "\(host): \(result.output)")
+            if ok { #expect(result.stdout.contains("\"data\": \"hello\"")) }
+        }
+    }
 }

@@ -117,5 +117,9 @@ int tg_crypt_verify(const char *password, const char *hash);
 
 /// EVP_EC_gen is a macro over the variadic EVP_PKEY_Q_keygen: a new ECDSA P-256 key.
 EVP_PKEY *tg_EVP_EC_gen_p256(void);
+/// The same EC key as a legacy (EC_KEY-backed) EVP_PKEY, NULL on failure. Why: OpenSSL 3.0's
+/// X509_set_pubkey looks up an encoder for a provider key (~300 us under global locks) but takes
+/// the direct legacy path for this one; the leaf key is set on every minted leaf.
+EVP_PKEY *tg_EVP_PKEY_legacy_ec_copy(EVP_PKEY *key);
 
 #endif
