@@ -8,8 +8,9 @@ APT_BUILD := libssl-dev libcrypt-dev libnghttp2-dev pkg-config ca-certificates
 APT_TEST  := openssl curl python3 python3-pip
 # TLS interception tests: node (NODE_EXTRA_CA_CERTS), Java HttpClient + keytool, testssl.sh.
 APT_TEST  += nodejs openjdk-17-jdk-headless testssl.sh socat
-# HTTP/2 tests: Python h2 (TLSGateHTTP2Tests' real peer).
-PIP_TEST  := awscli moto werkzeug requests h2
+# HTTP/2 tests: Python h2 (TLSGateHTTP2Tests' real peer; with it httpx speaks HTTP/2), nghttp2's h2load.
+APT_TEST  += nghttp2-client
+PIP_TEST  := awscli moto werkzeug requests h2 httpx
 
 .PHONY: all deps deps-test build release run test unit integration bench clean
 
@@ -24,7 +25,7 @@ deps-test: deps
 	@missing=""; for p in $(APT_TEST); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
-	@command -v aws >/dev/null 2>&1 && python3 -c 'import moto, werkzeug, requests, h2' 2>/dev/null || \
+	@command -v aws >/dev/null 2>&1 && python3 -c 'import moto, werkzeug, requests, h2, httpx' 2>/dev/null || \
 	  python3 -m pip install -q $(PIP_TEST) || python3 -m pip install -q --break-system-packages $(PIP_TEST)
 
 build: deps

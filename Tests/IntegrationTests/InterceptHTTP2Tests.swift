@@ -85,6 +85,31 @@ struct InterceptHTTP2Tests {
         #expect(f.requestLines(count: 31).filter { $0.string("http_version") == "2" }.count == 31)
     }
 
+    /// nghttp2's own client, h2load (10 streams at a time on each of 2 connections), through socat
+    /// as a CONNECT helper (h2load speaks no proxy protocol).
+    @Test func h2loadThroughACONNECTHelper() throws {
+        guard let h2load = Paths.which("h2load") else {
+            Issue.record("h2load is not installed (Debian package nghttp2-client; `make deps-test`)")
+            return
+        }
+        let f = try Self.fixture("h2-h2load")
+        defer { f.cleanup() }
+        let pick = try Exec.run(Paths.python, ["-c", "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"])
+        let port = try #require(Int(pick.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)))
+        let socat = try ManagedProcess(name: "socat", program: "socat",
+                                       arguments: ["TCP-LISTEN:\(port),bind=127.0.0.1,fork,reuseaddr",
+                                                   "PROXY:127.0.0.1:\(Names.a):443,proxyport=\(f.gate.port)"], dir: f.dir)
+        defer { socat.stop() }
+        Thread.sleep(forTimeInterval: 0.5)
+        let r = try Exec.run(h2load, ["-n", "200", "-c", "2", "-m", "10", "--connect-to=127.0.0.1:\(port)",
+                                      "https://\(Names.a)/bytes/1024"], timeout: 60)
+        #expect(r.stdoutText.contains("Application protocol: h2"), "\(r.stdoutText)")
+        #expect(r.stdoutText.contains("200 succeeded, 0 failed, 0 errored"), "\(r.stdoutText)\n\(f.gate.diagnostics)")
+        #expect(r.stdoutText.contains("status codes: 200 2xx"), "\(r.stdoutText)")
+        let lines = f.requestLines(count: 200, timeout: 15)
+        #expect(lines.count == 200 && lines.allSatisfy { $0.string("http_version") == "2" && $0.status == 200 })
+    }
+
     @Test func policyRefusalsReachTheStream() throws {
         let f = try Self.fixture("h2-policy")
         defer { f.cleanup() }
