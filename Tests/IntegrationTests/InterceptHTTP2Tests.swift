@@ -169,6 +169,16 @@ struct InterceptHTTP2AbuseTests {
         #expect(doc["statuses"] as? [String: String] == ["1": "431", "3": "200"], "\(doc)")
     }
 
+    @Test func trailersGoBothWays() throws {
+        let f = try InterceptHTTP2Tests.fixture("h2-trailers")
+        defer { f.cleanup() }
+        let doc = try Self.attack(f, "trailers")
+        // Up: a body without content-length went chunked, the client's trailers as chunked trailers.
+        #expect(doc["echo_framing"] as? String == "chunked" && doc["echo_trailers"] as? String == "x-sum=42", "\(doc)")
+        // Down: the origin's chunked trailers arrive as an HTTP/2 trailer block.
+        #expect(doc["body"] as? String == "hello" && (doc["trailers"] as? [String: String])?["x-checksum"] == "abc123", "\(doc)")
+    }
+
     @Test func cancelledStreamClosesItsUpstreamAndTheConnectionGoesOn() throws {
         let f = try InterceptHTTP2Tests.fixture("h2-cancel", admin: true)
         defer { f.cleanup() }

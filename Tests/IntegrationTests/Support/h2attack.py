@@ -4,7 +4,7 @@ the intercept CA, for attacks and stream resets the usual clients do not send.
 
   h2attack.py PROXY_HOST:PORT HOST CA_FILE MODE
 
-MODE: ping-flood | settings-flood | rapid-reset | big-headers | cancel
+MODE: ping-flood | settings-flood | rapid-reset | big-headers | cancel | trailers
 Prints one JSON object: what came back (GOAWAY code, statuses, frames counted).
 """
 import json
@@ -163,6 +163,23 @@ def main():
         events = read_until_closed(tls, conn, stop=lambda evs: any(isinstance(e, h2.events.StreamEnded) and e.stream_id == 3 for e in evs))
         result["cancelled_after"] = got[0]
         result["second"] = sum(len(e.data) for e in events if isinstance(e, h2.events.DataReceived) and e.stream_id == 3)
+    elif mode == "trailers":
+        # A body of unknown length with trailers up (chunked upstream), then a response with trailers down.
+        conn.send_headers(1, [(":method", "POST"), (":scheme", "https"), (":authority", host), (":path", "/echo")])
+        conn.send_data(1, b"hello, world")
+        conn.send_headers(1, [("x-sum", "42")], end_stream=True)
+        conn.send_headers(3, request_headers(host, "/trailers"), end_stream=True)
+        tls.sendall(conn.data_to_send())
+        events = read_until_closed(tls, conn, stop=lambda evs: sum(isinstance(e, h2.events.StreamEnded) for e in evs) >= 2)
+        for e in events:
+            if isinstance(e, h2.events.ResponseReceived) and e.stream_id == 1:
+                h = dict(e.headers)
+                result["echo_trailers"] = h.get("x-echo-trailers")
+                result["echo_framing"] = h.get("x-echo-framing")
+            if isinstance(e, h2.events.TrailersReceived) and e.stream_id == 3:
+                result["trailers"] = dict(e.headers)
+            if isinstance(e, h2.events.DataReceived) and e.stream_id == 3:
+                result["body"] = result.get("body", "") + e.data.decode()
     print(json.dumps(result))
 
 
