@@ -185,6 +185,18 @@ struct InterceptHTTP2AbuseTests {
         #expect(doc["statuses"] as? [String: String] == ["1": "431", "3": "200"], "\(doc)")
     }
 
+    @Test func idleConnectionGetsGoAwayAndIsClosed() throws {
+        let f = try InterceptFixture("h2-idle") { config in
+            config.idleTimeout = "1s"
+            config.extra = config.extra.replacingOccurrences(of: "intercept:\n  enabled: true\n",
+                                                             with: "intercept:\n  enabled: true\n  http2: true\n")
+        }
+        defer { f.cleanup() }
+        let doc = try Self.attack(f, "idle")
+        #expect(doc["ended"] as? Bool == true && doc["goaway"] as? [Int] == [0], "\(doc)")
+        #expect((doc["closed_after"] as? Double ?? 99) < 5, "\(doc)")
+    }
+
     @Test func trailersGoBothWays() throws {
         let f = try InterceptHTTP2Tests.fixture("h2-trailers")
         defer { f.cleanup() }

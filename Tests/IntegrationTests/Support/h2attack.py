@@ -4,7 +4,7 @@ the intercept CA, for attacks and stream resets the usual clients do not send.
 
   h2attack.py PROXY_HOST:PORT HOST CA_FILE MODE
 
-MODE: ping-flood | settings-flood | rapid-reset | big-headers | cancel | trailers
+MODE: ping-flood | settings-flood | rapid-reset | big-headers | cancel | trailers | idle
 Prints one JSON object: what came back (GOAWAY code, statuses, frames counted).
 """
 import json
@@ -180,6 +180,15 @@ def main():
                 result["trailers"] = dict(e.headers)
             if isinstance(e, h2.events.DataReceived) and e.stream_id == 3:
                 result["body"] = result.get("body", "") + e.data.decode()
+    elif mode == "idle":
+        # One request, then nothing: tlsgate ends the idle connection (GOAWAY, close).
+        conn.send_headers(1, request_headers(host, "/bytes/10"), end_stream=True)
+        tls.sendall(conn.data_to_send())
+        start = time.time()
+        events = read_until_closed(tls, conn, budget=15)
+        result["closed_after"] = round(time.time() - start, 2)
+        result["goaway"] = [int(e.error_code) for e in events if isinstance(e, h2.events.ConnectionTerminated)]
+        result["ended"] = any(isinstance(e, h2.events.StreamEnded) for e in events)
     print(json.dumps(result))
 
 
