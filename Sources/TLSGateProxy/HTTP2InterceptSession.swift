@@ -1,4 +1,5 @@
 import Glibc
+import TLSGateAudit
 import TLSGateHTTP
 import TLSGateHTTP2
 import TLSGateIO
@@ -211,7 +212,9 @@ final class HTTP2InterceptSession: DrainableSession, @unchecked Sendable {
                 env.metrics.http2.goAway(byClient: byPeer)
             case .connectionError(let reason):
                 target.record.reason = reason
-            case .response, .writable, .rejected:
+            case .rejected(_, let status, let reason):
+                auditRejected(status: status, reason: reason)
+            case .response, .writable:
                 break
             }
         }
@@ -248,6 +251,24 @@ final class HTTP2InterceptSession: DrainableSession, @unchecked Sendable {
         env.metrics.http2.streamOpened()
         link.start()
         forward.startBridgedStream(streamTarget)
+    }
+
+    /// The request line of a stream the HTTP/2 layer refused before the request path saw it
+    /// (malformed or oversized header block, CONNECT inside): no method or path is known.
+    private func auditRejected(status: Int?, reason: String) {
+        var record = AuditRecord(event: .request, mode: .intercept)
+        record.client = clientText
+        record.host = target.host
+        record.port = target.port
+        record.status = status
+        record.decision = .deny
+        record.reason = reason
+        record.bytesIn = 0
+        record.bytesOut = 0
+        record.durationMs = 0
+        record.extra = [("sni", target.record.sni.map { .string($0) } ?? .null), ("http_version", .string("2"))]
+        env.audit.write(record)
+        if let status { env.metrics.request(status: status) }
     }
 
     /// Answers a stream with a bare status (no upstream exchange).

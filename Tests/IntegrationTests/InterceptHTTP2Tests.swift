@@ -183,6 +183,10 @@ struct InterceptHTTP2AbuseTests {
         defer { f.cleanup() }
         let doc = try Self.attack(f, "big-headers")
         #expect(doc["statuses"] as? [String: String] == ["1": "431", "3": "200"], "\(doc)")
+        // The refused stream has its request line too.
+        let refused = f.gate.waitForAudit { $0.event == "request" && $0.status == 431 }
+        #expect(refused?.decision == "deny" && refused?.string("http_version") == "2" && refused?.string("reason")?.contains("header list") == true,
+                "\(refused?.description ?? "no 431 line")\n\(f.gate.auditText)")
     }
 
     @Test func idleConnectionGetsGoAwayAndIsClosed() throws {
