@@ -18,7 +18,7 @@ extension ForwardSession {
         let violations = ex.violations
         let facts = AWSRequestFacts.auditFields(ex)
         var extra = facts.isEmpty ? ex.awsFields : ex.awsFields + facts
-        if let target = intercept { extra = target.auditFields + extra }
+        if let target = intercept { extra = extra.isEmpty ? target.auditFields : target.auditFields + extra }
         let record = AuditRecord(
             event: .request, mode: intercept == nil ? .forward : .intercept, client: clientText, host: ex.host, port: ex.port,
             method: ex.head.method, path: ex.loggedPath, status: status, upstream: upstreamText,
