@@ -22,7 +22,7 @@ ARG ROOTFS=build
 
 FROM swift:6.3-bookworm AS build
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libssl-dev libcrypt-dev pkg-config ca-certificates binutils \
+ && apt-get install -y --no-install-recommends libssl-dev libcrypt-dev libnghttp2-dev pkg-config ca-certificates binutils \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Package.swift ./

@@ -4,7 +4,7 @@ SWIFT ?= swift
 CONFIG ?= config/tlsgate.yaml
 
 # System packages: build (OpenSSL headers), run (CA roots), tests (real peers).
-APT_BUILD := libssl-dev libcrypt-dev zlib1g-dev pkg-config ca-certificates
+APT_BUILD := libssl-dev libcrypt-dev zlib1g-dev libnghttp2-dev pkg-config ca-certificates
 # squid-openssl provides the `squid` binary (parent-proxy tests, bench); tinyproxy likewise.
 APT_TEST  := openssl curl python3 python3-pip squid-openssl tinyproxy systemd logrotate gzip jq chromium
 PIP_TEST  := awscli moto werkzeug kubernetes-validate ocsf-emitter==0.3.0
@@ -13,6 +13,9 @@ APT_IMAGE := podman buildah uidmap binutils
 # TLS interception tests: node (NODE_EXTRA_CA_CERTS), Java HttpClient + keytool, testssl.sh.
 APT_TEST  += nodejs openjdk-17-jdk-headless testssl.sh socat
 PIP_TEST  += requests
+# HTTP/2 tests: Python h2 (TLSGateHTTP2Tests' real peer; with it httpx speaks HTTP/2), nghttp2's h2load.
+APT_TEST  += nghttp2-client
+PIP_TEST  += h2 httpx
 
 .PHONY: all deps deps-test build release run test unit integration bench clean deploy-check deps-image image image-test
 
@@ -27,7 +30,7 @@ deps-test: deps
 	@missing=""; for p in $(APT_TEST); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
-	@command -v aws >/dev/null 2>&1 && command -v kubernetes-validate >/dev/null 2>&1 && python3 -c 'import moto, werkzeug, ocsf_emitter, requests' 2>/dev/null || \
+	@command -v aws >/dev/null 2>&1 && command -v kubernetes-validate >/dev/null 2>&1 && python3 -c 'import moto, werkzeug, ocsf_emitter, requests, h2, httpx' 2>/dev/null || \
 	  python3 -m pip install -q $(PIP_TEST) || python3 -m pip install -q --break-system-packages $(PIP_TEST)
 
 build: deps

@@ -35,6 +35,13 @@ let package = Package(
         // Macros the Swift importer cannot see (OpenSSL) and glibc calls it hides (accept4, splice).
         .target(name: "CShims", dependencies: ["COpenSSL"], linkerSettings: [.linkedLibrary("crypt")]),
 
+        // HTTP/2 framing, HPACK and flow control from Debian's libnghttp2-dev (1.52), and the shim for
+        // what differs between its builds (weak symbols).
+        .systemLibrary(name: "CNghttp2", pkgConfig: "libnghttp2", providers: [.apt(["libnghttp2-dev"])]),
+        .target(name: "CNghttp2Shims", dependencies: ["CNghttp2"]),
+        // HTTP/2 sessions over libnghttp2 (both roles), driven from memory; h2 <-> HTTP/1.1 head mapping.
+        .target(name: "TLSGateHTTP2", dependencies: ["CNghttp2", "CNghttp2Shims", "TLSGateHTTP"], swiftSettings: dataPath),
+
         // Non-blocking POSIX sockets on epoll event loops: syscalls, loops, channels, buffers, resolver.
         .target(name: "TLSGateIO", dependencies: ["CShims"], swiftSettings: dataPath),
         // OpenSSL contexts/connections and TLS handshake inspection (ClientHello/ServerHello parsers).
@@ -67,7 +74,7 @@ let package = Package(
         // Sessions: forward (re-origination) and tunnel, the listener, the server.
         .target(name: "TLSGateProxy", dependencies: [
             "CShims", "TLSGateIO", "TLSGateTLS", "TLSGateHTTP", "TLSGatePolicy", "TLSGateAudit", "TLSGateConfig",
-            "TLSGateAWS", "TLSGateMetrics", "TLSGateCA", "TLSGateEgress",
+            "TLSGateAWS", "TLSGateMetrics", "TLSGateCA", "TLSGateEgress", "TLSGateHTTP2",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: dataPath),
         // Prometheus metrics of the proxy (own registry; the global MetricsSystem is not bootstrapped).
@@ -82,13 +89,14 @@ let package = Package(
         ]),
         .executableTarget(name: "tlsgate", dependencies: [
             "TLSGateProxy", "TLSGateConfig", "TLSGateTLS", "TLSGateAWS", "TLSGateAdmin", "TLSGateMetrics",
-            "TLSGateAudit", "TLSGateIO", "TLSGatePolicy", "TLSGateCA", "TLSGateEgress", "TLSGateData", "TLSGateEvidence",
+            "TLSGateAudit", "TLSGateIO", "TLSGatePolicy", "TLSGateCA", "TLSGateEgress", "TLSGateHTTP2", "TLSGateData", "TLSGateEvidence",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
         .testTarget(name: "TLSGateIOTests", dependencies: ["TLSGateIO"]),
         .testTarget(name: "TLSGateHTTPTests", dependencies: ["TLSGateHTTP"]),
+        .testTarget(name: "TLSGateHTTP2Tests", dependencies: ["TLSGateHTTP2", "TLSGateHTTP"], exclude: ["Support"]),
         .testTarget(name: "TLSGatePolicyTests", dependencies: ["TLSGatePolicy"]),
         .testTarget(name: "TLSGateAWSTests", dependencies: ["TLSGateAWS"]),
         .testTarget(name: "TLSGateDataTests", dependencies: ["TLSGateData", "TLSGateAWS", "TLSGateTLS"]),

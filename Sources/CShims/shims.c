@@ -72,7 +72,20 @@ static int tg_alpn_select_http11(SSL *ssl, const unsigned char **out, unsigned c
     return SSL_TLSEXT_ERR_OK;
 }
 void tg_SSL_CTX_select_alpn_http11(SSL_CTX *ctx) { SSL_CTX_set_alpn_select_cb(ctx, tg_alpn_select_http11, NULL); }
+// HTTP/2 interception: h2 preferred when the client offers it, else http/1.1 (server order).
+static const unsigned char tg_alpn_h2_http11[] = { 2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1' };
+static int tg_alpn_select_h2_http11(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+                                    const unsigned char *in, unsigned int inlen, void *arg) {
+    (void)ssl; (void)arg;
+    unsigned char *selected = NULL;
+    if (SSL_select_next_proto(&selected, outlen, tg_alpn_h2_http11, sizeof tg_alpn_h2_http11, in, inlen) != OPENSSL_NPN_NEGOTIATED)
+        return SSL_TLSEXT_ERR_NOACK;
+    *out = selected;
+    return SSL_TLSEXT_ERR_OK;
+}
+void tg_SSL_CTX_select_alpn_h2_http11(SSL_CTX *ctx) { SSL_CTX_set_alpn_select_cb(ctx, tg_alpn_select_h2_http11, NULL); }
 
+int tg_socketpair_nonblocking(int fds[2]) { return socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds); }
 int tg_accept_nonblocking(int fd, struct sockaddr *addr, socklen_t *len) { return accept4(fd, addr, len, SOCK_NONBLOCK | SOCK_CLOEXEC); }
 int tg_socket_nonblocking(int domain, int type, int protocol) { return socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol); }
 int tg_pipe_nonblocking(int fds[2]) { return pipe2(fds, O_NONBLOCK | O_CLOEXEC); }

@@ -21,7 +21,7 @@ struct ConfigParser {
     static let proxyAuthKeys = ["users_file", "realm"]
     static let awsKeys = ["endpoints"]
     static let auditKeys = ["path", "checkpoint_interval", "signing_key", "format", "instance"]
-    static let interceptKeys = ["enabled", "ca_cert", "ca_key", "hosts", "leaf_validity", "max_cached_leaves"]
+    static let interceptKeys = ["enabled", "ca_cert", "ca_key", "hosts", "leaf_validity", "max_cached_leaves", "http2"]
 
     func parse(_ root: Node?) throws(ConfigError) -> TLSGateConfig {
         var config = TLSGateConfig.default
@@ -195,6 +195,8 @@ struct ConfigParser {
             switch key {
             case "enabled":
                 intercept.enabled = try boolean(value, "intercept.enabled")
+            case "http2":
+                intercept.http2 = try boolean(value, "intercept.http2")
             case "ca_cert", "ca_key":
                 let what = key == "ca_cert" ? "the CA certificate (PEM)" : "the CA private key (PEM)"
                 let text = try string(value, "intercept.\(key)", expected: "a path to \(what)")

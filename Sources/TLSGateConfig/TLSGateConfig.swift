@@ -270,6 +270,8 @@ public struct InterceptSettings: Sendable, Hashable {
     public var leafValidity: Double
     /// `max_cached_leaves`: leaves kept in the LRU cache.
     public var maxCachedLeaves: Int
+    /// `http2`: intercepted clients may pick HTTP/2 by ALPN (`h2`, then `http/1.1`); off by default.
+    public var http2: Bool = false
 
     /// Accepted `leaf_validity`: one minute to 397 days (the CA/Browser Forum's cap).
     public static let leafValidityRange: ClosedRange<Double> = 60...(397 * 86_400)

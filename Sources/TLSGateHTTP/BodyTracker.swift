@@ -32,6 +32,8 @@ public struct BodyTracker: Sendable {
 
     /// Whether the message has ended.
     public private(set) var isComplete: Bool
+    /// Whether the body ends when the connection closes (no length given: HTTP/1.0 style).
+    public var endsAtClose: Bool { mode == .untilClose }
     /// Body bytes consumed so far (framing included for chunked).
     public private(set) var bytesConsumed: UInt64 = 0
 
@@ -52,6 +54,15 @@ public struct BodyTracker: Sendable {
     /// Consumes a prefix of `bytes`: returns how many belong to this message and whether it is complete.
     /// Once complete, returns `(0, true)`; once failed, throws the same error again.
     public mutating func consume(_ bytes: UnsafeRawBufferPointer) throws(HTTPParseError) -> (consumed: Int, complete: Bool) {
+        var none = NoPayloadSink()
+        return try consume(bytes, into: &none)
+    }
+
+    /// ``consume(_:)`` that also hands `sink` the payload (chunk framing removed) and the trailer
+    /// section: for a body that changes framing on the way (HTTP/1.1 chunked to HTTP/2 DATA).
+    @inline(__always)
+    public mutating func consume<Sink: BodyPayloadSink>(_ bytes: UnsafeRawBufferPointer, into sink: inout Sink)
+        throws(HTTPParseError) -> (consumed: Int, complete: Bool) {
         if let failure { throw failure }
         if isComplete { return (0, true) }
         switch mode {
@@ -59,16 +70,18 @@ public struct BodyTracker: Sendable {
             return (0, true)
         case .untilClose:
             bytesConsumed &+= UInt64(bytes.count)
+            if bytes.count > 0 { sink.payload(0..<bytes.count) }
             return (bytes.count, false)
         case .length:
             let take = Int(min(remaining, UInt64(bytes.count)))
+            if take > 0 { sink.payload(0..<take) }
             remaining -= UInt64(take)
             bytesConsumed &+= UInt64(take)
             if remaining == 0 { isComplete = true }
             return (take, isComplete)
         case .chunked:
             do {
-                let n = try consumeChunked(bytes)
+                let n = try consumeChunked(bytes, &sink)
                 bytesConsumed &+= UInt64(n)
                 return (n, isComplete)
             } catch {
@@ -87,12 +100,14 @@ public struct BodyTracker: Sendable {
         return try result.get()
     }
 
-    private mutating func consumeChunked(_ bytes: UnsafeRawBufferPointer) throws(HTTPParseError) -> Int {
+    @inline(__always)
+    private mutating func consumeChunked<Sink: BodyPayloadSink>(_ bytes: UnsafeRawBufferPointer, _ sink: inout Sink) throws(HTTPParseError) -> Int {
         let n = bytes.count
         var i = 0
         while i < n {
             if phase == .data {
                 let take = Int(min(remaining, UInt64(n - i)))
+                if take > 0 { sink.payload(i..<(i + take)) }
                 remaining -= UInt64(take)
                 i += take
                 if remaining == 0 { phase = .dataCR }
@@ -135,20 +150,23 @@ public struct BodyTracker: Sendable {
             case .trailerStart:
                 try countTrailer()
                 if b == ByteClass.cr { phase = .endLF }
-                else if ByteClass.isTchar(b) { phase = .trailerName }
+                else if ByteClass.isTchar(b) { phase = .trailerName; sink.trailerByte(b) }
                 else if ByteClass.isWhitespace(b) || b == ByteClass.lf { throw .invalidChunkFraming }
                 else { throw .invalidTrailer }
             case .trailerName:
                 try countTrailer()
+                sink.trailerByte(b)
                 if b == ByteClass.colon { phase = .trailerValue }
                 else if !ByteClass.isTchar(b) { throw .invalidTrailer }
             case .trailerValue:
                 try countTrailer()
+                sink.trailerByte(b)
                 if b == ByteClass.cr { phase = .trailerLF }
                 else if !ByteClass.isFieldValueByte(b) { throw .invalidTrailer }
             case .trailerLF:
                 try countTrailer()
                 guard b == ByteClass.lf else { throw .invalidChunkFraming }
+                sink.trailerByte(b)
                 phase = .trailerStart
             case .endLF:
                 try countTrailer()
@@ -181,5 +199,57 @@ public struct BodyTracker: Sendable {
     private mutating func countTrailer() throws(HTTPParseError) {
         trailerBytes += 1
         if trailerBytes > Self.maxTrailerBytes { throw .trailersTooLarge }
+    }
+}
+
+/// Receives what ``BodyTracker/consume(_:into:)`` finds inside a body.
+public protocol BodyPayloadSink {
+    /// Payload bytes at `range` of the buffer just given to `consume` (chunk framing excluded).
+    mutating func payload(_ range: Range<Int>)
+    /// One byte of the trailer section, in order: `name:value` lines each ending CRLF (the final
+    /// empty line is not passed). At most `BodyTracker.maxTrailerBytes`.
+    mutating func trailerByte(_ byte: UInt8)
+}
+
+/// The sink of plain ``BodyTracker/consume(_:)`` (verbatim forwarding): does nothing.
+public struct NoPayloadSink: BodyPayloadSink {
+    public init() {}
+    @inline(__always) public mutating func payload(_ range: Range<Int>) {}
+    @inline(__always) public mutating func trailerByte(_ byte: UInt8) {}
+}
+
+/// Collects payload ranges and trailer lines (the body's parts for another framing).
+public struct BodyParts: BodyPayloadSink {
+    /// Payload ranges of the last buffer consumed (clear between buffers).
+    public var payload: [Range<Int>] = []
+    /// Trailer section bytes so far.
+    public var trailerBytes: [UInt8] = []
+
+    public init() {}
+
+    public mutating func payload(_ range: Range<Int>) { payload.append(range) }
+    public mutating func trailerByte(_ byte: UInt8) { trailerBytes.append(byte) }
+
+    /// The trailer section as header fields (already validated by the tracker).
+    public var trailers: HTTPHeaders {
+        var builder = HTTPHeaders.Builder()
+        var line: [UInt8] = []
+        for b in trailerBytes {
+            if b == ByteClass.lf {
+                if line.last == ByteClass.cr { line.removeLast() }
+                if let colon = line.firstIndex(of: ByteClass.colon) {
+                    var vs = colon + 1, ve = line.count
+                    while vs < ve && ByteClass.isWhitespace(line[vs]) { vs += 1 }
+                    while ve > vs && ByteClass.isWhitespace(line[ve - 1]) { ve -= 1 }
+                    line.withUnsafeBufferPointer { l in
+                        builder.append(name: UnsafeBufferPointer(rebasing: l[0..<colon]), value: UnsafeBufferPointer(rebasing: l[vs..<ve]))
+                    }
+                }
+                line.removeAll(keepingCapacity: true)
+            } else {
+                line.append(b)
+            }
+        }
+        return builder.build()
     }
 }

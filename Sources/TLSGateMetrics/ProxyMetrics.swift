@@ -34,6 +34,8 @@ public final class ProxyMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     /// A swift-metrics factory writing into ``registry`` (not bootstrapped).
     public let factory: PrometheusMetricsFactory
+    /// HTTP/2 streams, resets and GOAWAYs of intercepted clients.
+    public let http2: HTTP2Metrics
 
     /// Upper bounds of the handshake histogram buckets, in seconds.
     public static let handshakeBuckets: [Double] = [
@@ -99,6 +101,7 @@ public final class ProxyMetrics: Sendable {
         let registry = PrometheusCollectorRegistry()
         self.registry = registry
         self.factory = PrometheusMetricsFactory(registry: registry)
+        self.http2 = HTTP2Metrics(registry: registry)
         let limit = Self.maxLabelValues
 
         func counter(_ name: String, _ help: String, _ label: String) -> @Sendable (String) -> Counter {

@@ -48,7 +48,7 @@ extension ForwardSession {
 
     /// Whether the session is between an intercepted CONNECT and the end of its client handshake
     /// (failures then answer with a TLS alert, not an HTTP response).
-    var interceptHandshakePending: Bool { intercept != nil && clientTLS == nil }
+    var interceptHandshakePending: Bool { intercept != nil && clientTLS == nil && intercept?.bridgedHTTP2 != true }
 
     /// The upstream for the CONNECT host is connected and verified (or came from the pool): make
     /// the leaf and start the client handshake with the ClientHello already read.
@@ -96,6 +96,10 @@ extension ForwardSession {
             target.clientCipher = tls.cipherName
             target.record.alpn = tls.alpnSelected.map { [$0] } ?? target.record.alpn
             env.metrics.handshake(seconds: Double(monotonicNanos() &- target.handshakeStartedNanos) / 1e9, mode: "intercept")
+            if tls.alpnSelected == "h2" {
+                handOffToHTTP2(tls, target)
+                return false
+            }
             phase = .readingHead
             headDeadlineArmed = false
             idleSinceNanos = loop.time
@@ -260,11 +264,20 @@ extension ForwardSession {
 
     /// The CONNECT's own `tunnel` line (mode intercept), written once when the connection ends.
     func writeInterceptTunnelLine() {
-        guard let target = intercept, !target.audited else { return }
-        target.audited = true
-        let record = target.record
+        intercept?.writeTunnelLine(env: env, client: clientText)
+    }
+}
+
+
+extension InterceptTarget {
+    /// The CONNECT's own `tunnel` line (mode intercept), written once when the connection ends
+    /// (by the forward session serving it, or the HTTP/2 session).
+    func writeTunnelLine(env: ProxyEnvironment, client: String) {
+        guard !audited else { return }
+        audited = true
+        let target = self
         var line = AuditRecord(event: .tunnel, mode: .intercept)
-        line.client = clientText
+        line.client = client
         line.host = record.host
         line.port = record.port
         line.method = "CONNECT"

@@ -21,12 +21,17 @@ final class InterceptTarget {
     /// The `tunnel` line was written (a refusal writes it early).
     var audited = false
     var requests = 0
-    /// `sni`, `client_tls_version`, `client_cipher` for request lines (made once).
+    /// HTTP/2: the client speaks h2 and this target serves one of its streams, bridged as
+    /// HTTP/1.1 over a socket pair by ``HTTP2InterceptSession`` (no TLS on this side; the h2
+    /// session writes the CONNECT's tunnel line).
+    var bridgedHTTP2 = false
+    /// `sni`, `client_tls_version`, `client_cipher` (and `http_version`, `upstream_http_version`
+    /// for HTTP/2 streams) for request lines (made once).
     private(set) lazy var auditFields: [(String, AuditValue)] = [
         ("sni", record.sni.map { .string($0) } ?? .null),
         ("client_tls_version", clientTLSVersion.map { .string($0) } ?? .null),
         ("client_cipher", clientCipher.map { .string($0) } ?? .null),
-    ]
+    ] + (bridgedHTTP2 ? [("http_version", .string("2")), ("upstream_http_version", .string("1.1"))] : [])
 
     init(host: String, port: Int, record: TunnelRecord) {
         self.host = host

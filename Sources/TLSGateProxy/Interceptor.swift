@@ -11,9 +11,10 @@ final class Interceptor: Sendable {
 
     /// `profile` is the client-side TLS profile: the upstream one (the FIPS profile when
     /// `policy.fips` is on).
-    init(setup: InterceptSetup, profile: TLSClientConfiguration) throws(TLSError) {
+    /// `http2`: clients may pick `h2` by ALPN (served by ``HTTP2InterceptSession``).
+    init(setup: InterceptSetup, profile: TLSClientConfiguration, http2: Bool = false) throws(TLSError) {
         self.setup = setup
-        self.contexts = try TLSTicketKeyRotation(configuration: profile)
+        self.contexts = try TLSTicketKeyRotation(configuration: profile, http2: http2)
     }
 
     /// Whether CONNECTs to `host` (normalized) are intercepted.

@@ -34,7 +34,7 @@ public final class ProxyEnvironment: Sendable {
         self.intercept = intercept
         // The client side gets the upstream profile (the FIPS one when policy.fips is on). It
         // was accepted for the client context already, so this fails only without memory.
-        self.interceptor = intercept.flatMap { try? Interceptor(setup: $0, profile: tls.configuration) }
+        self.interceptor = intercept.flatMap { try? Interceptor(setup: $0, profile: tls.configuration, http2: settings.interceptHTTP2) }
         if intercept != nil && interceptor == nil { logger.error("cannot make the TLS server context for interception") }
         self.metrics = metrics
         self.catalog = catalog

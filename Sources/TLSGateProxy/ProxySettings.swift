@@ -42,6 +42,8 @@ public struct ProxySettings: Sendable {
     /// RFC 8305 connection attempt delay: the next address is tried when an attempt has not
     /// connected within this (or as soon as it fails).
     public var attemptDelay: Double = HappyEyeballs.defaultAttemptDelay
+    /// `intercept.http2`: intercepted clients may pick HTTP/2 by ALPN.
+    public var interceptHTTP2: Bool = false
 
     public init(policy: EgressPolicy = .default, overrides: ResolveOverrides = ResolveOverrides(),
                 minimumTLS: TLSProtocolVersion = .tls12, connectTimeout: Double = 10, handshakeTimeout: Double = 10,

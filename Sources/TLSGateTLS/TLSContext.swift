@@ -64,7 +64,8 @@ public final class TLSContext: @unchecked Sendable {
     /// is a new key), no server-side session cache, `http/1.1` as the only ALPN protocol, and
     /// record buffers released whenever a connection has nothing buffered. The certificate is set
     /// per connection (``TLSConnection/init(server:fd:prefix:certificate:key:chain:)``).
-    public init(server configuration: TLSClientConfiguration) throws(TLSError) {
+    /// `http2`: ALPN offers `h2` (preferred) and `http/1.1` instead of `http/1.1` alone.
+    public init(server configuration: TLSClientConfiguration, http2: Bool = false) throws(TLSError) {
         OpenSSLErrorStack.clear()
         guard let ctx = SSL_CTX_new(TLS_server_method()) else {
             throw TLSError(kind: .setup, message: "SSL_CTX_new failed", errors: OpenSSLErrorStack.capture())
@@ -79,7 +80,7 @@ public final class TLSContext: @unchecked Sendable {
         _ = tg_SSL_CTX_set_session_cache_mode(ctx, 0)
         _ = SSL_CTX_set_num_tickets(ctx, 1)
         SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nil)
-        tg_SSL_CTX_select_alpn_http11(ctx)
+        if http2 { tg_SSL_CTX_select_alpn_h2_http11(ctx) } else { tg_SSL_CTX_select_alpn_http11(ctx) }
     }
 
     /// Version floor, cipher lists, groups and signature algorithms: the same for both roles.

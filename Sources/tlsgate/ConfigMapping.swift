@@ -69,6 +69,7 @@ enum ConfigMapping {
         var settings = baseProxySettings(config)
         settings.parent = try parentRoute(config)
         settings.noProxy = config.upstream.noProxy
+        settings.interceptHTTP2 = config.intercept.http2
         return settings
     }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Glibc
 import TLSGateAWS
 import TLSGateConfig
+import TLSGateHTTP2
 import TLSGateTLS
 
 /// `tlsgate doctor`: what this installation would run with, and what is off.
@@ -23,6 +24,7 @@ struct DoctorCommand: ParsableCommand {
         line("OpenSSL", TLSContext.libraryVersion)
         let fips = FIPSProvider.load()
         line("FIPS provider", fips.description)
+        line("HTTP/2", HTTP2Library.summary)
 
         let loaded: TLSGateConfig?
         do {

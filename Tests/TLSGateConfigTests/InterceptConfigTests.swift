@@ -43,6 +43,8 @@ import TLSGatePolicy
         #expect(config.intercept.maxCachedLeaves == 50)
         #expect(try parse("intercept:\n  leaf_validity: 12h\n").intercept.leafValidity == 43_200)
         #expect(try parse("intercept:\n").intercept == InterceptSettings())
+        #expect(try parse("intercept:\n  http2: true\n").intercept.http2)
+        #expect(!InterceptSettings().http2)
     }
 
     @Test(arguments: [
@@ -57,6 +59,7 @@ import TLSGatePolicy
         ("intercept:\n  ca_key: \"\"\n", 2, "intercept.ca_key: expected a path to the CA private key (PEM), got \"\""),
         ("intercept:\n  ca_cert:\n", 2, "intercept.ca_cert: expected a path to the CA certificate (PEM), got nothing (null)"),
         ("intercept: true\n", 1, "intercept: expected a mapping, got \"true\""),
+        ("intercept:\n  http2: auto\n", 2, "intercept.http2: expected true or false, got \"auto\""),
     ])
     func badValues(yaml: String, line: Int, message: String) throws {
         let error = try #require(failure(yaml))
@@ -67,7 +70,7 @@ import TLSGatePolicy
     @Test func unknownKeySuggests() throws {
         let error = try #require(failure("intercept:\n  enabled: true\n  ca_crt: x.pem\n"))
         #expect(error.line == 3)
-        #expect(error.message.contains("unknown key 'intercept.ca_crt' (expected one of: enabled, ca_cert, ca_key, hosts, leaf_validity, max_cached_leaves)"))
+        #expect(error.message.contains("unknown key 'intercept.ca_crt' (expected one of: enabled, ca_cert, ca_key, hosts, leaf_validity, max_cached_leaves, http2)"))
         #expect(error.message.hasSuffix("did you mean 'ca_cert'?"))
         let top = try #require(failure("intercpt:\n  enabled: true\n"))
         #expect(top.message.hasSuffix("did you mean 'intercept'?"))

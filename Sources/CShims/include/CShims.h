@@ -61,11 +61,15 @@ long tg_server_ssl_mode(void);
 /// ALPN on the server side: selects "http/1.1" when the client offers it, else no ALPN (the
 /// callback needs a C function pointer; the list is a static constant).
 void tg_SSL_CTX_select_alpn_http11(SSL_CTX *ctx);
+/// The ALPN select callback offering `h2` (preferred) and `http/1.1` (HTTP/2 interception).
+void tg_SSL_CTX_select_alpn_h2_http11(SSL_CTX *ctx);
 
 // ---- glibc calls Swift's Glibc module hides without _GNU_SOURCE. ----
 
 /// accept4(2) with SOCK_NONBLOCK | SOCK_CLOEXEC. Returns -1 and sets errno on failure.
 int tg_accept_nonblocking(int fd, struct sockaddr *addr, socklen_t *len);
+/// socketpair(2) of AF_UNIX stream sockets with SOCK_NONBLOCK | SOCK_CLOEXEC.
+int tg_socketpair_nonblocking(int fds[2]);
 /// socket(2) with SOCK_NONBLOCK | SOCK_CLOEXEC.
 int tg_socket_nonblocking(int domain, int type, int protocol);
 /// pipe2(2) with O_NONBLOCK | O_CLOEXEC.

@@ -89,11 +89,14 @@ class Handler(BaseHTTPRequestHandler):
                 raise BadRequest("bad chunk size line")
             size = int(line.split(b";", 1)[0].strip(), 16)
             if size == 0:
-                # trailers until an empty line
+                # trailers until an empty line (kept for /echo's X-Echo-Trailers)
+                self.trailers = []
                 for _ in range(100):
                     t = self.rfile.readline(8192)
                     if t in (b"\r\n", b"\n", b""):
                         break
+                    name, _, value = t.decode("latin-1").partition(":")
+                    self.trailers.append("%s=%s" % (name.strip().lower(), value.strip()))
                 return b"".join(parts)
             total += size
             if total > MAX_BODY:
@@ -132,6 +135,7 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("X-Echo-Sha256", hashlib.sha256(body).hexdigest())
             self.send_header("X-Echo-Expect", self.headers.get("Expect", ""))
             self.send_header("X-Echo-Host", self.headers.get("Host", ""))
+            self.send_header("X-Echo-Trailers", ";".join(getattr(self, "trailers", [])))
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(body)
@@ -170,6 +174,14 @@ class Handler(BaseHTTPRequestHandler):
                 for piece in iter_pattern(n, chunk):
                     self.wfile.write(b"%x\r\n" % len(piece) + piece + b"\r\n")
                 self.wfile.write(b"0\r\n\r\n")
+        elif path == "/trailers":
+            # A chunked body with trailers (HTTP/2 clients get them as a trailer block).
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.send_header("Trailer", "X-Checksum")
+            self.end_headers()
+            self.wfile.write(b"5\r\nhello\r\n0\r\nX-Checksum: abc123\r\n\r\n")
         elif path.startswith("/status/"):
             try:
                 code = int(path[len("/status/"):])

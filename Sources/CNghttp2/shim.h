@@ -1,0 +1,4 @@
+#ifndef TLSGATE_CNGHTTP2_SHIM_H
+#define TLSGATE_CNGHTTP2_SHIM_H
+#include <nghttp2/nghttp2.h>
+#endif
