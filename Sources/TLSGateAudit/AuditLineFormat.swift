@@ -47,20 +47,6 @@ extension AuditRecord {
         writeExtra(into: &json)
     }
 
-    func writeExtra(into json: inout JSONWriter) {
-        for (name, value) in extra {
-            json.key(escaping: name)
-            switch value {
-            case .string(let s): json.string(s)
-            case .int(let i): json.int(i)
-            case .double(let d): json.double(d)
-            case .bool(let b): json.bool(b)
-            case .null: json.null()
-            case .strings(let list): json.strings(list)
-            }
-        }
-    }
-
     /// "ip:port" / "[v6]:port" split; nil parts when absent.
     static func splitAddress(_ text: String?) -> (ip: String?, port: Int?) {
         guard let text else { return (nil, nil) }

@@ -34,6 +34,12 @@ extension AuditRecord {
             json.ascii(",\"alpn\":"); if let alpn { json.strings(alpn) } else { json.null() }
             json.ascii(",\"client_tls_max\":"); json.string(clientTLSMax)
         }
+        writeExtra(into: &json)
+        json.ascii("}\n")
+    }
+
+    /// The free-form members (`extra`: AWS fields, intercept and HTTP/2 fields) after the fixed ones.
+    func writeExtra(into json: inout JSONWriter) {
         for (name, value) in extra {
             json.key(escaping: name)
             switch value {
@@ -45,7 +51,6 @@ extension AuditRecord {
             case .strings(let list): json.strings(list)
             }
         }
-        json.ascii("}\n")
     }
 
     /// The JSON line, `\n` terminated.

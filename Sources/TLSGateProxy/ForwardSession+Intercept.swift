@@ -297,13 +297,6 @@ extension InterceptTarget {
                       ("client_cipher", target.clientCipher.map { .string($0) } ?? .null),
                       ("requests", .int(target.requests))] + record.awsFields
         env.audit.write(line)
-        for code in record.violations {
-            var violation = line
-            violation.event = .violation
-            violation.violations = [code.rawValue]
-            violation.reason = record.violationReasons[code] ?? record.reason ?? code.summary
-            env.audit.write(violation)
-            env.metrics.violation(code.rawValue)
-        }
+        record.writeViolationLines(line, env: env)
     }
 }

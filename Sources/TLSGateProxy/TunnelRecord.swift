@@ -40,3 +40,18 @@ struct TunnelRecord {
         if let why, violationReasons[code] == nil { violationReasons[code] = why }
     }
 }
+
+extension TunnelRecord {
+    /// One `violation` line per violation, each a copy of the tunnel's `line` naming its own code
+    /// and reason (plain tunnels and intercepted CONNECTs alike).
+    func writeViolationLines(_ line: AuditRecord, env: ProxyEnvironment) {
+        for code in violations {
+            var violation = line
+            violation.event = .violation
+            violation.violations = [code.rawValue]
+            violation.reason = violationReasons[code] ?? reason ?? code.summary
+            env.audit.write(violation)
+            env.metrics.violation(code.rawValue)
+        }
+    }
+}

@@ -293,13 +293,6 @@ extension TunnelSession {
         line.extra = record.awsFields
         env.audit.write(line)
         env.metrics.bytes(mode: "tunnel", in: line.bytesIn ?? 0, out: line.bytesOut ?? 0)
-        for code in record.violations {
-            var violation = line
-            violation.event = .violation
-            violation.violations = [code.rawValue]
-            violation.reason = record.violationReasons[code] ?? record.reason ?? code.summary
-            env.audit.write(violation)
-            env.metrics.violation(code.rawValue)
-        }
+        record.writeViolationLines(line, env: env)
     }
 }
