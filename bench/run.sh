@@ -5,6 +5,7 @@
 # Environment:
 #   BENCH_QUICK=1        smoke run (1 round, short durations; ~90 s)
 #   BENCH_ONLY=peers     skip tlsgate (peers only); BENCH_ONLY=tlsgate: tlsgate + references only
+#   BENCH_INTERCEPT=0    skip the interception rows (bench/intercept.sh, run after the table above)
 #   BENCH_ROUNDS=N       rounds (tools alternate order per round; medians reported)
 #   BENCH_DURATION=S     seconds per wrk / tunnel-rate run
 #   BENCH_BULK_REPEAT=N  100 MiB transfers per tool and round in rows 4-5, median taken (default 3)
@@ -550,3 +551,11 @@ mkdir -p "$HERE/out"
 } > "$HERE/out/last.md"
 cp "$RES" "$HERE/out/last.tsv"
 cat "$HERE/out/last.md"
+
+# The interception rows (issue 14: tlsgate intercepting vs nginx, squid ssl-bump, mitmdump) in the
+# same run, after the table above (their own script: other peers, other load generator).
+if [ "${BENCH_INTERCEPT:-1}" != 0 ] && [ "$ONLY" != peers ]; then
+  echo
+  env BENCH_ROUNDS="$ROUNDS" BENCH_DURATION="$DUR" ${TG_BIN:+TLSGATE_BIN="$TG_BIN"} bash "$HERE/intercept.sh" \
+    && { echo; cat "$HERE/out/intercept.md"; } >> "$HERE/out/last.md"
+fi
