@@ -56,6 +56,8 @@ public final class HTTP2Session {
     private(set) var failed = false
     /// The peer sent GOAWAY: no new streams on this connection.
     var goAwayReceived = false
+    /// The peer's first SETTINGS arrived (until then its limits are nghttp2's assumptions).
+    public internal(set) var peerSettingsReceived = false
 
     var settingsCounter: FloodCounter
     var pingCounter: FloodCounter

@@ -58,6 +58,7 @@ enum ConfigMapping {
     static func proxySettings(_ config: TLSGateConfig) -> ProxySettings {
         var settings = proxySettingsBase(config)
         settings.interceptHTTP2 = config.intercept.http2
+        settings.upstreamHTTP2 = config.upstream.http2 == .auto
         return settings
     }
 
