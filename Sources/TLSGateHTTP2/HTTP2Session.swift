@@ -326,6 +326,11 @@ public final class HTTP2Session {
         return n
     }
 
+    /// The writer of `stream` found no ``sendRoom(stream:)``: report `.writable` when there is.
+    public func notifyWhenWritable(stream id: Int32) {
+        streams[id]?.blockedWriter = true
+    }
+
     /// ``send(stream:_:)`` from an array.
     @discardableResult
     public func send(stream id: Int32, _ bytes: [UInt8]) -> Int {

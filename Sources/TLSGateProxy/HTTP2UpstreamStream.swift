@@ -65,7 +65,10 @@ final class HTTP2UpstreamStream {
         // Framing only shrinks: the payload of `room` framed bytes always fits.
         let room = connection.h2.sendRoom(stream: id)
         let n = min(room, bytes.count)
-        guard n > 0 else { return 0 }
+        guard n > 0 else {
+            connection.h2.notifyWhenWritable(stream: id)
+            return 0
+        }
         parts.payload.removeAll(keepingCapacity: true)
         let slice = UnsafeRawBufferPointer(rebasing: bytes[0..<n])
         let (consumed, complete) = try tracker.consume(slice, into: &parts)
