@@ -18,7 +18,7 @@ extension ForwardSession {
         let violations = ex.violations
         let facts = AWSRequestFacts.auditFields(ex)
         var extra = facts.isEmpty ? ex.awsFields : ex.awsFields + facts
-        if let target = intercept { extra = target.auditFields + extra }
+        if let target = intercept { extra = extra.isEmpty ? target.auditFields : target.auditFields + extra }
         if h2Stream != nil {
             extra = extra.filter { $0.0 != "upstream_http_version" } + [("upstream_http_version", .string("2"))]
         }

@@ -38,21 +38,8 @@ extension ForwardSession {
             uri = checked
             hostMismatch = mismatch
         } else {
-        guard let parsed = AbsoluteURI.parse(head.target) else {
-            respondError(status: 400, code: "bad_request",
-                         message: "tlsgate is a forward proxy: send absolute-form requests (GET http://host/path)")
-            auditRefusal(head: head, host: nil, port: nil, path: head.target.hasPrefix("/") ? Redaction.redactTarget(head.target) : nil,
-                         status: 400, violation: nil, reason: "request target is not an absolute URI", headBytes: headBytes)
-            return
-        }
-        if head.headers.withFirstValueBytes("host", { parsed.matchesHostHeader(bytes: $0) }) == false {
-            // Policy checks the URI's host; the upstream routes on Host. They must agree.
-            respondError(status: 400, code: "bad_request", message: "Host header does not match the request URI")
-            auditRefusal(head: head, host: HostName.normalize(parsed.host), port: nil, path: Redaction.redactTarget(parsed.pathAndQuery),
-                         status: 400, violation: nil, reason: "Host header does not match the request URI", headBytes: headBytes)
-            return
-        }
-        uri = parsed
+            guard let parsed = forwardURI(head, headBytes: headBytes) else { return }
+            uri = parsed
         }
         let host = HostName.normalize(uri.host)
         // Forward mode: https on 443 unless the URL named another port than 80. Intercept: the CONNECT port.
@@ -132,6 +119,26 @@ extension ForwardSession {
                 connectOrWaitForHTTP2(host: ex.host, port: port)
             }
         }
+    }
+
+    /// The absolute-form target of a forward-mode request, its Host field agreeing. Nil when the
+    /// request was refused (answered and audited here).
+    func forwardURI(_ head: HTTPRequestHead, headBytes: Int) -> AbsoluteURI? {
+        guard let uri = AbsoluteURI.parse(head.target) else {
+            respondError(status: 400, code: "bad_request",
+                         message: "tlsgate is a forward proxy: send absolute-form requests (GET http://host/path)")
+            auditRefusal(head: head, host: nil, port: nil, path: head.target.hasPrefix("/") ? Redaction.redactTarget(head.target) : nil,
+                         status: 400, violation: nil, reason: "request target is not an absolute URI", headBytes: headBytes)
+            return nil
+        }
+        if head.headers.withFirstValueBytes("host", { uri.matchesHostHeader(bytes: $0) }) == false {
+            // Policy checks the URI's host; the upstream routes on Host. They must agree.
+            respondError(status: 400, code: "bad_request", message: "Host header does not match the request URI")
+            auditRefusal(head: head, host: HostName.normalize(uri.host), port: nil, path: Redaction.redactTarget(uri.pathAndQuery),
+                         status: 400, violation: nil, reason: "Host header does not match the request URI", headBytes: headBytes)
+            return nil
+        }
+        return uri
     }
 
     /// Runs the request body tracker over client bytes not yet classified.

@@ -153,7 +153,7 @@ final class HTTP2InterceptSession: DrainableSession, @unchecked Sendable {
                 output = h2.takeOutput()
                 outputOffset = 0
                 handle(h2.takeEvents())
-                if output.isEmpty { break }
+                if closed || output.isEmpty { break }
             }
             let result = output.withUnsafeBytes { tls.write($0.baseAddress! + outputOffset, count: output.count - outputOffset) }
             switch result {
@@ -218,7 +218,8 @@ final class HTTP2InterceptSession: DrainableSession, @unchecked Sendable {
                 break
             }
         }
-        if draining && links.isEmpty { closeAfterFlush() }
+        // Not from inside the pump that is handling these events: on the next turn of the loop.
+        if draining && links.isEmpty { loop.execute { [self] in closeAfterFlush() } }
     }
 
     /// A new stream: a socket pair and a forward session serving its other end.
@@ -299,6 +300,7 @@ final class HTTP2InterceptSession: DrainableSession, @unchecked Sendable {
 
     /// Writes what output there is (a GOAWAY), then closes.
     func closeAfterFlush() {
+        guard !closed else { return }
         _ = flushClient()
         close()
     }

@@ -23,6 +23,11 @@ final class HTTP2StreamLink {
     private var headBytes: [UInt8] = []
     private var responded = false
     private var responseDone = false
+    /// Response payload the stream's send buffer did not take (the connection-wide buffer was
+    /// full): sent before anything more is read.
+    private var heldBack: [UInt8] = []
+    /// The response ended while bytes were held back: end the stream (with these trailers) after them.
+    private var pendingEnd: (trailers: HTTP2FieldList?, set: Bool) = (nil, false)
     private var readable = true
     private var writable = true
     private var eof = false
@@ -70,8 +75,23 @@ final class HTTP2StreamLink {
         guard !closed else { return false }
         var progress = false
         if writeForward() { progress = true }
-        if readResponse() { progress = true }
+        if flushHeldBack() { progress = true }
+        if heldBack.isEmpty && readResponse() { progress = true }
         return progress
+    }
+
+    /// Sends held-back payload; ends the stream when the response had ended behind it.
+    private func flushHeldBack() -> Bool {
+        guard !heldBack.isEmpty else { return false }
+        let h2 = session.h2!
+        let n = heldBack.withUnsafeBytes { h2.send(stream: id, $0) }
+        guard n > 0 else { return false }
+        heldBack.removeFirst(n)
+        if heldBack.isEmpty && pendingEnd.set {
+            if let trailers = pendingEnd.trailers { h2.finish(stream: id, trailers: trailers) } else { h2.finish(stream: id) }
+            pendingEnd = (nil, false)
+        }
+        return true
     }
 
     private func writeForward() -> Bool {
@@ -186,10 +206,21 @@ final class HTTP2StreamLink {
         let h2 = session.h2!
         let id = self.id
         do {
-            let (_, complete, trailers) = try bridge.responseBody(bytes) { piece in _ = h2.send(stream: id, piece) }
+            var held = heldBack
+            let (_, complete, trailers) = try bridge.responseBody(bytes) { piece in
+                let n = held.isEmpty ? h2.send(stream: id, piece) : 0
+                if n < piece.count { held.append(contentsOf: piece[n...]) }
+            }
+            heldBack = held
             if complete {
                 responseDone = true
-                if let trailers { h2.finish(stream: id, trailers: trailers) } else { h2.finish(stream: id) }
+                if !heldBack.isEmpty {
+                    pendingEnd = (trailers, true)
+                } else if let trailers {
+                    h2.finish(stream: id, trailers: trailers)
+                } else {
+                    h2.finish(stream: id)
+                }
             }
         } catch {
             h2.reset(stream: id, code: .internalError)
@@ -204,7 +235,7 @@ final class HTTP2StreamLink {
         } else if !responseDone {
             responseDone = true
             if bridge.responseEndOfInput() {
-                session.h2.finish(stream: id)
+                if heldBack.isEmpty { session.h2.finish(stream: id) } else { pendingEnd = (nil, true) }
             } else {
                 session.h2.reset(stream: id, code: .internalError)
             }
@@ -226,7 +257,7 @@ final class HTTP2StreamLink {
 
     func updateInterest(sendRoom: Int) {
         guard !closed else { return }
-        channel.wantReads(!readable && !eof && !responseDone && (!responded || sendRoom > 0))
+        channel.wantReads(!readable && !eof && !responseDone && heldBack.isEmpty && (!responded || sendRoom > 0))
         channel.wantWrites(!writable && toForwardOffset < toForward.count)
     }
 

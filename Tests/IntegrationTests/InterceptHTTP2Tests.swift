@@ -201,6 +201,39 @@ struct InterceptHTTP2AbuseTests {
         #expect((doc["closed_after"] as? Double ?? 99) < 5, "\(doc)")
     }
 
+    /// SIGTERM with a download in flight: GOAWAY NO_ERROR to the client, the stream completes,
+    /// then tlsgate exits 0 (HTTP/1.1 alongside, for comparison).
+    @Test(arguments: ["--http2", "--http1.1"])
+    func shutdownSendsGoAwayAndFinishesTheStream(version: String) throws {
+        let f = try InterceptFixture("h2-drain") { config in
+            config.shutdownGrace = "20s"
+            config.extra = config.extra.replacingOccurrences(of: "intercept:\n  enabled: true\n",
+                                                             with: "intercept:\n  enabled: true\n  http2: true\n")
+        }
+        defer { f.cleanup() }
+        // curl, not Python h2: h2 treats a received GOAWAY as the end of the connection and drops
+        // the rest of the stream; curl finishes streams below the GOAWAY's last stream id.
+        let out = f.dir.file("dl.bin")
+        let size = 32 * 1024 * 1024
+        let client = try ManagedProcess(name: "curl-drain", program: "curl",
+                                        arguments: ["-sS", "-x", f.gate.proxyURL, "--cacert", f.interceptCA.cert, version,
+                                                    "--limit-rate", "16M", "-o", out, "-w", "%{http_code} %{size_download}",
+                                                    "https://\(Names.a)/bytes/\(size)"], dir: f.dir)
+        defer { client.stop() }
+        let started = Date().addingTimeInterval(20)
+        while ((try? FileManager.default.attributesOfItem(atPath: out)[.size] as? Int) ?? 0) < 1 << 20 && Date() < started {
+            usleep(20_000)
+        }
+        try f.gate.signal(SIGTERM)
+        let status = f.gate.waitForExit(timeout: 25)
+        #expect(status == 0, "tlsgate exit \(String(describing: status))\n\(f.gate.diagnostics)")
+        let deadline = Date().addingTimeInterval(10)
+        while client.stdoutText.isEmpty && Date() < deadline { usleep(50_000) }
+        #expect(client.stdoutText == "200 \(size)", "curl: \(client.stdoutText) \(client.stderrTail())\n\(f.gate.diagnostics)")
+        let rec = f.gate.waitForAudit { $0.event == "request" && $0.path == "/bytes/\(size)" }
+        #expect(rec?.int("bytes_out") ?? 0 >= size && rec?.string("reason") == nil, "\(rec?.description ?? "no request line")")
+    }
+
     @Test func trailersGoBothWays() throws {
         let f = try InterceptHTTP2Tests.fixture("h2-trailers")
         defer { f.cleanup() }

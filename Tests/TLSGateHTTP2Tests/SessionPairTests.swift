@@ -132,6 +132,34 @@ struct SessionPairTests {
         #expect(pair.clientEvents.responses.first?.1.status == 204)
     }
 
+    @Test("a graceful GOAWAY lets the open stream finish, then the session is finished")
+    func gracefulGoAwayFinishesStreams() throws {
+        let pair = try Pair()
+        let id = try #require(pair.client.request(Pair.get("/dl"), scheme: "https", authority: "example.test", path: "/dl", endStream: true))
+        pair.pump()
+        pair.server.respond(stream: id, head: Pair.response(200), endStream: false)
+        pair.server.send(stream: id, Array(repeating: 1, count: 1000))
+        pair.pump()
+        pair.server.goAway()
+        pair.pump()
+        #expect(pair.clientEvents.goAways.contains { $0.2 && $0.1 == .noError })
+        #expect(!pair.server.isFinished && pair.server.wantsRead)
+        var sent = 0
+        for _ in 0..<20 where sent < 500_000 {
+            sent += pair.server.send(stream: id, Array(repeating: 2, count: 500_000 - sent))
+            pair.client.consume(stream: id, count: pair.client.unconsumedCount(stream: id))
+            pair.pump()
+        }
+        pair.server.finish(stream: id)
+        for _ in 0..<10 {
+            pair.client.consume(stream: id, count: pair.client.unconsumedCount(stream: id))
+            pair.pump()
+        }
+        #expect(pair.clientEvents.body(id).count == 501_000)
+        #expect(pair.clientEvents.ended(id))
+        #expect(pair.server.isFinished)
+    }
+
     @Test("the client sees the server's MAX_CONCURRENT_STREAMS")
     func maxConcurrentStreams() throws {
         var opts = HTTP2Options()

@@ -76,7 +76,7 @@ import Testing
                         "upstream_unreachable", "tls_fallback_scsv", "sni_mismatch", "sni_missing",
                         "sni_ip_literal", "not_tls", "downgrade_sentinel", "weak_cipher", "handshake_alert",
                         "non_fips_endpoint", "unknown_aws_endpoint", "sigv4_scope_mismatch",
-                        "client_not_allowed", "proxy_auth_required"])
+                        "client_not_allowed", "proxy_auth_required", "insecure_redirect", "host_header_mismatch"])
         for code in ViolationCode.allCases {
             #expect(!code.summary.isEmpty && !code.summary.contains("\n"))
         }

@@ -4,7 +4,7 @@ the intercept CA, for attacks and stream resets the usual clients do not send.
 
   h2attack.py PROXY_HOST:PORT HOST CA_FILE MODE
 
-MODE: ping-flood | settings-flood | rapid-reset | big-headers | cancel | trailers | idle
+MODE: ping-flood | settings-flood | rapid-reset | big-headers | cancel | trailers | idle | drain
 Prints one JSON object: what came back (GOAWAY code, statuses, frames counted).
 """
 import json
@@ -44,7 +44,7 @@ def request_headers(host, path):
     return [(":method", "GET"), (":scheme", "https"), (":authority", host), (":path", path)]
 
 
-def read_until_closed(tls, conn, budget=10.0, stop=None):
+def read_until_closed(tls, conn, budget=10.0, stop=None, stop_on_goaway=True):
     """Feeds what the server sends to `conn` until it closes, GOAWAYs or `stop(events)` is true."""
     events = []
     deadline = time.time() + budget
@@ -73,7 +73,7 @@ def read_until_closed(tls, conn, budget=10.0, stop=None):
                 tls.sendall(out)
             except OSError:
                 break
-        if any(isinstance(e, h2.events.ConnectionTerminated) for e in events):
+        if stop_on_goaway and any(isinstance(e, h2.events.ConnectionTerminated) for e in events):
             break
         if stop and stop(events):
             break
@@ -180,6 +180,27 @@ def main():
                 result["trailers"] = dict(e.headers)
             if isinstance(e, h2.events.DataReceived) and e.stream_id == 3:
                 result["body"] = result.get("body", "") + e.data.decode()
+    elif mode == "drain":
+        # A 32 MiB download read slowly; tlsgate is told to shut down meanwhile (the test sends
+        # SIGTERM after "receiving"): GOAWAY, and the stream still completes.
+        conn.send_headers(1, request_headers(host, "/bytes/33554432"), end_stream=True)
+        tls.sendall(conn.data_to_send())
+        got = [0]
+        announced = [False]
+
+        def done(evs):
+            got[0] = sum(len(e.data) for e in evs if isinstance(e, h2.events.DataReceived))
+            if got[0] >= 1 << 20 and not announced[0]:
+                announced[0] = True
+                sys.stderr.write("receiving\n")
+                sys.stderr.flush()
+                time.sleep(1)
+            return any(isinstance(e, h2.events.StreamEnded) for e in evs)
+        # A graceful GOAWAY lets stream 1 finish: keep reading after it.
+        events = read_until_closed(tls, conn, budget=30, stop=done, stop_on_goaway=False)
+        result["body"] = got[0]
+        result["goaway"] = [int(e.error_code) for e in events if isinstance(e, h2.events.ConnectionTerminated)]
+        result["ended"] = any(isinstance(e, h2.events.StreamEnded) for e in events)
     elif mode == "idle":
         # One request, then nothing: tlsgate ends the idle connection (GOAWAY, close).
         conn.send_headers(1, request_headers(host, "/bytes/10"), end_stream=True)
