@@ -35,6 +35,8 @@ struct GateConfig {
     var maxConnections: Int? = nil
     var maxConnectionsPerClient: Int? = nil
     var maxUpstreamPerHost: Int? = nil
+    /// `upstream.http2` (auto | off); nil leaves the key out (auto).
+    var upstreamHTTP2: String? = nil
     /// Extra YAML appended verbatim.
     var extra: String = ""
 
@@ -54,6 +56,7 @@ struct GateConfig {
               handshake_timeout: 10s
 
             """
+        if let upstreamHTTP2 { y += "  http2: \(upstreamHTTP2)\n" }
         if resolve.isEmpty {
             y += "  resolve: {}\n"
         } else {
