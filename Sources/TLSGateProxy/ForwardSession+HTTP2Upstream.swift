@@ -125,11 +125,15 @@ extension ForwardSession {
         return progress
     }
 
+    /// Retries of one request whose streams origins refused unprocessed.
+    static let maxHTTP2Retries = 10
+
     /// The origin refused the stream unprocessed (REFUSED_STREAM, or above a GOAWAY's last stream):
     /// an idempotent request none of whose body was sent goes again, on another connection (or a
-    /// new one). At most two such retries per request.
+    /// new one), at most `maxHTTP2Retries` times (an origin ending connections after a few requests
+    /// refuses the streams a burst put above its GOAWAY).
     func retryHTTP2(_ ex: ForwardExchange, _ stream: HTTP2UpstreamStream) -> Bool {
-        guard ex.http2Retries < 2, !ex.responseStarted, ex.responseHead == nil, !stream.bodySent,
+        guard ex.http2Retries < Self.maxHTTP2Retries, !ex.responseStarted, ex.responseHead == nil, !stream.bodySent,
               ["GET", "HEAD", "OPTIONS", "DELETE", "TRACE", "PUT"].contains(ex.head.method) else { return false }
         ex.http2Retries += 1
         h2Stream = nil
