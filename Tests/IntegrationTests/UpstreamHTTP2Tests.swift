@@ -245,4 +245,90 @@ struct UpstreamHTTP2Tests {
         #expect(seen.count == 12 && seen.allSatisfy { $0.proto == "HTTP/2.0" } && Set(seen.map(\.connection)).count == 1,
                 "\(seen)")
     }
+
+    // MARK: - Resets, refusals and trailers (python-h2 origin: Support/h2origin.py)
+
+    /// A python-h2 origin (h2 only) at `Names.a`, one tlsgate (intercepting with HTTP/2 on).
+    final class H2PyFixture {
+        let dir: TempDir
+        let origin: ManagedProcess
+        let gate: TLSGate
+        let interceptCA: CertPair
+
+        init(_ label: String) throws {
+            dir = try TempDir(label)
+            do {
+                let certs = try CertFactory(dir: dir)
+                let leaf = try certs.leaf([Names.a])
+                origin = try ManagedProcess(name: "h2origin", program: Paths.python,
+                                            arguments: [Paths.script("h2origin.py"), "--cert", leaf.cert, "--key", leaf.key], dir: dir)
+                let port = try origin.waitForPort(#"^(\d+)\n"#, timeout: 15)
+                var config = GateConfig(caBundle: certs.ca.cert)
+                config.resolve[Names.a] = "127.0.0.1:\(port)"
+                config.eventLoops = "1"
+                config.admin = "127.0.0.1:0"
+                interceptCA = try certs.interceptCA()
+                config.enableIntercept(ca: interceptCA, hosts: ["*.example.test"])
+                config.extra = config.extra.replacingOccurrences(of: "intercept:\n  enabled: true\n",
+                                                                 with: "intercept:\n  enabled: true\n  http2: true\n")
+                gate = try TLSGate(config, dir: dir)
+            } catch {
+                dir.cleanup()
+                throw error
+            }
+        }
+
+        func curl(_ args: [String]) throws -> ExecResult {
+            try Curl.run(["-x", gate.proxyURL, "--max-time", "20", "--cacert", interceptCA.cert] + args, timeout: 30)
+        }
+
+        func cleanup() {
+            gate.stop()
+            origin.stop()
+            dir.cleanup()
+        }
+    }
+
+    @Test func anOriginResetEndsThatRequestOnlyAndRefusedStreamsAreRetried() throws {
+        let f = try H2PyFixture("h2up-reset")
+        defer { f.cleanup() }
+        let ok = try f.curl(["-s", "http://\(Names.a)/first"])
+        #expect(ok.status == 0 && ok.stdoutText == "ok /first", "\(ok.stdoutText) \(ok.stderrText)\n\(f.gate.diagnostics)")
+        // RST_STREAM after the head and 1000 bytes: the client's response is cut off (curl 18).
+        let reset = try f.curl(["-s", "-o", "/dev/null", "http://\(Names.a)/reset"])
+        #expect(reset.status == 18, "curl exit \(reset.status) \(reset.stderrText)")
+        let line = f.gate.waitForAudit { $0.event == "request" && $0.path == "/reset" }
+        #expect(line?.string("reason")?.contains("reset the HTTP/2 stream (INTERNAL_ERROR)") == true, "\(line?.line ?? "no line")")
+        // An h2 client: the reset reaches it as a reset of its stream; its connection goes on.
+        let h2 = try f.curl(["-s", "--http2", "-o", "/dev/null", "https://\(Names.a)/reset"])
+        #expect(h2.status != 0, "the h2 client saw the stream fail")
+        // REFUSED_STREAM (nothing processed): the GET is sent again and succeeds.
+        let refused = try f.curl(["-s", "http://\(Names.a)/refuse-once/k1"])
+        #expect(refused.status == 0 && refused.stdoutText == "ok", "\(refused.stdoutText) \(refused.stderrText)\n\(f.gate.diagnostics)")
+        // Still the one upstream connection: resets ended streams, not the connection.
+        let after = try f.curl(["-s", "http://\(Names.a)/after"])
+        #expect(after.stdoutText == "ok /after")
+        let metrics = try f.gate.metricsText()
+        #expect(metric(metrics, "tlsgate_upstream_http2_connections_total") == 1, "\(metrics)")
+        #expect(metric(metrics, "tlsgate_upstream_http2_retries_total") == 1)
+        #expect((metric(metrics, "tlsgate_upstream_http2_resets_total") ?? 0) >= 3)
+        #expect(metric(metrics, "tlsgate_upstream_http2_streams_open") == 0)
+    }
+
+    @Test func originTrailersReachHTTP11AndHTTP2Clients() throws {
+        let f = try H2PyFixture("h2up-trailers")
+        defer { f.cleanup() }
+        // h2 origin -> h1 client (forward): chunked coding with the trailer fields.
+        let h1 = try f.curl(["-s", "-D", f.dir.file("h1"), "http://\(Names.a)/trailers"])
+        #expect(h1.status == 0 && h1.stdoutText == "hello", "\(h1.stdoutText) \(h1.stderrText)\n\(f.gate.diagnostics)")
+        let h1Head = ((try? String(contentsOfFile: f.dir.file("h1"), encoding: .utf8)) ?? "").lowercased()
+        #expect(h1Head.contains("transfer-encoding: chunked") && h1Head.contains("x-checksum: abc") && h1Head.contains("x-count: 5"), "\(h1Head)")
+        // h2 origin -> h2 client (intercept): an HTTP/2 trailer block.
+        let h2 = try f.curl(["-s", "--http2", "-D", f.dir.file("h2"), "https://\(Names.a)/trailers"])
+        #expect(h2.status == 0 && h2.stdoutText == "hello", "\(h2.stdoutText) \(h2.stderrText)\n\(f.gate.diagnostics)")
+        let h2Head = ((try? String(contentsOfFile: f.dir.file("h2"), encoding: .utf8)) ?? "").lowercased()
+        #expect(h2Head.contains("http/2 200") && h2Head.contains("x-checksum: abc"), "\(h2Head)")
+        let lines = f.gate.waitForAudit(count: 2) { $0.event == "request" && $0.path == "/trailers" }
+        #expect(lines.count == 2 && lines.allSatisfy { $0.string("upstream_http_version") == "2" }, "\(lines)")
+    }
 }
