@@ -189,6 +189,33 @@ struct UpstreamHTTP2Tests {
         #expect((metric(metrics, "tlsgate_upstream_http2_goaways_total") ?? 0) >= 3, "\(metrics)")
     }
 
+    /// A client that reads slowly holds only its own stream's window: other clients' streams on
+    /// the same upstream connection go on at full speed meanwhile.
+    @Test func aSlowClientDoesNotStallOtherStreamsOnTheSharedConnection() throws {
+        let f = try Fixture("h2up-stall")
+        defer { f.cleanup() }
+        try f.nginx.serve("big", Pattern.bytes(6 << 20))
+        try f.nginx.serve("m", Pattern.bytes(1 << 20))
+        let warm = try f.curl(["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://\(Names.a)/m"])
+        #expect(warm.stdoutText == "200")
+        // 6 MiB at 600 KB/s: about ten seconds on the shared connection.
+        let slow = try ManagedProcess(name: "slow-curl", program: "curl",
+                                      arguments: ["-s", "-x", f.gate.proxyURL, "--limit-rate", "600k", "-o", f.dir.file("slow"),
+                                                  "-w", "%{http_code}", "http://\(Names.a)/big"], dir: f.dir)
+        defer { slow.stop() }
+        Thread.sleep(forTimeInterval: 1)
+        for i in 0..<5 {
+            let r = try f.curl(["-s", "-o", f.dir.file("fast\(i)"), "-w", "%{http_code}", "http://\(Names.a)/m"])
+            #expect(r.stdoutText == "200" && FileManager.default.contents(atPath: f.dir.file("fast\(i)")) == Pattern.bytes(1 << 20))
+        }
+        #expect(slow.stdoutText.isEmpty, "the slow download is still running while the fast ones completed")
+        let deadline = Date().addingTimeInterval(40)
+        while slow.stdoutText.isEmpty && Date() < deadline { usleep(200_000) }
+        #expect(slow.stdoutText == "200" && FileManager.default.contents(atPath: f.dir.file("slow")) == Pattern.bytes(6 << 20))
+        let seen = f.nginx.requests()
+        #expect(seen.count == 7 && Set(seen.map(\.connection)).count == 1, "all on one upstream connection: \(seen)")
+    }
+
     // MARK: - Which mapping when
 
     @Test func anHTTP11OnlyOriginStillWorksWithAuto() throws {
