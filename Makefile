@@ -10,6 +10,8 @@ APT_TEST  := openssl curl python3 python3-pip
 APT_TEST  += nodejs openjdk-17-jdk-headless testssl.sh socat
 # HTTP/2 tests: Python h2 (TLSGateHTTP2Tests' real peer; with it httpx speaks HTTP/2), nghttp2's h2load.
 APT_TEST  += nghttp2-client
+# HTTP/2 upstream tests: nginx as the h2 origin (listen ... ssl http2).
+APT_TEST  += nginx
 PIP_TEST  := awscli moto werkzeug requests h2 httpx
 
 .PHONY: all deps deps-test build release run test unit integration bench clean
