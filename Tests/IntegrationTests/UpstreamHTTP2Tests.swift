@@ -355,6 +355,22 @@ struct UpstreamHTTP2Tests {
         #expect(h2.status == 0 && h2.stdoutText == "hello", "\(h2.stdoutText) \(h2.stderrText)\n\(f.gate.diagnostics)")
         let h2Head = ((try? String(contentsOfFile: f.dir.file("h2"), encoding: .utf8)) ?? "").lowercased()
         #expect(h2Head.contains("http/2 200") && h2Head.contains("x-checksum: abc"), "\(h2Head)")
+        // h1 client's chunked trailers -> an HTTP/2 trailer block upstream (the origin echoes them as headers).
+        let script = """
+            import socket, sys
+            s = socket.create_connection(("127.0.0.1", \(f.gate.port)))
+            s.sendall(b"POST http://\(Names.a)/t HTTP/1.1\\r\\nHost: \(Names.a)\\r\\nTransfer-Encoding: chunked\\r\\nConnection: close\\r\\n\\r\\n"
+                      b"5\\r\\nhello\\r\\n0\\r\\nx-up: yes\\r\\n\\r\\n")
+            data = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk: break
+                data += chunk
+            sys.stdout.write(data.decode("latin-1"))
+            """
+        let raw = try Exec.run(Paths.python, ["-c", script], timeout: 20)
+        #expect(raw.stdoutText.lowercased().contains("x-req-trailer-x-up: yes") && raw.stdoutText.hasSuffix("ok /t"),
+                "\(raw.stdoutText) \(raw.stderrText)")
         let lines = f.gate.waitForAudit(count: 2) { $0.event == "request" && $0.path == "/trailers" }
         #expect(lines.count == 2 && lines.allSatisfy { $0.string("upstream_http_version") == "2" }, "\(lines)")
     }
