@@ -16,6 +16,8 @@ PIP_TEST  += requests
 # HTTP/2 tests: Python h2 (TLSGateHTTP2Tests' real peer; with it httpx speaks HTTP/2), nghttp2's h2load.
 APT_TEST  += nghttp2-client
 PIP_TEST  += h2 httpx
+# HTTP/2 upstream tests: nginx as the h2 origin (listen ... ssl http2).
+APT_TEST  += nginx
 
 .PHONY: all deps deps-test build release run test unit integration bench clean deploy-check deps-image image image-test
 

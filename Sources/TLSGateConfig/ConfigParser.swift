@@ -13,7 +13,7 @@ struct ConfigParser {
                           "tunnel_relay", "intercept"]
     static let tlsKeys = ["min_version", "ca_bundle"]
     static let upstreamKeys = ["resolve", "connect_timeout", "handshake_timeout",
-                                "proxy", "no_proxy", "proxy_credentials_file", "proxy_credentials_env"]
+                                "proxy", "no_proxy", "proxy_credentials_file", "proxy_credentials_env", "http2"]
     static let policyKeys = ["mode", "allow_hosts", "connect_ports", "deny_private_addresses", "fips"]
     static let timeoutKeys = ["request_head", "idle", "client_hello", "tunnel_idle"]
     static let limitKeys = ["max_request_head_bytes", "max_connections", "max_connections_per_client",
@@ -280,6 +280,8 @@ struct ConfigParser {
             case "resolve": upstream.resolve = try parseResolve(value)
             case "connect_timeout": upstream.connectTimeout = try duration(value, "upstream.connect_timeout")
             case "handshake_timeout": upstream.handshakeTimeout = try duration(value, "upstream.handshake_timeout")
+            case "http2":
+                upstream.http2 = try choice(value, "upstream.http2", UpstreamHTTP2.allCases.map(\.rawValue)) { UpstreamHTTP2(rawValue: $0) }
             default: break
             }
         }

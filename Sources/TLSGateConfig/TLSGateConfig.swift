@@ -150,6 +150,10 @@ public struct UpstreamSettings: Sendable, Equatable {
     public var proxy: ParentProxy?
     /// `no_proxy`: host patterns reached directly even when `proxy` is set.
     public var noProxy: HostAllowlist
+    /// `http2`: `auto` (default) offers `h2,http/1.1` by ALPN to origins and multiplexes the
+    /// requests to an origin that picks `h2` over one pooled connection per event loop; `off`
+    /// offers no ALPN (HTTP/1.1 only, one pooled connection per in-flight request).
+    public var http2: UpstreamHTTP2 = .auto
 
     public init(resolve: ResolveOverrides = ResolveOverrides(), connectTimeout: Double = 10,
                 handshakeTimeout: Double = 10, proxy: ParentProxy? = nil, noProxy: HostAllowlist = HostAllowlist([])) {
@@ -159,6 +163,12 @@ public struct UpstreamSettings: Sendable, Equatable {
         self.proxy = proxy
         self.noProxy = noProxy
     }
+}
+
+/// `upstream.http2`: whether tlsgate offers HTTP/2 to origins.
+public enum UpstreamHTTP2: String, Sendable, Equatable, CaseIterable {
+    case auto
+    case off
 }
 
 /// The `timeouts` section (seconds).

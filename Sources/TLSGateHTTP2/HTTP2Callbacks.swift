@@ -110,6 +110,7 @@ extension HTTP2Session {
             counters.goAwaysReceived += 1
             events.append(.goAway(lastStream: frame.goaway.last_stream_id, code: HTTP2ErrorCode(frame.goaway.error_code), byPeer: true))
         case NGHTTP2_SETTINGS.rawValue:
+            if !ack { peerSettingsReceived = true }
             if !ack && !settingsCounter.admit(now: now()) {
                 flood = "SETTINGS flood"
                 return false

@@ -56,6 +56,8 @@ public final class HTTP2Session {
     private(set) var failed = false
     /// The peer sent GOAWAY: no new streams on this connection.
     var goAwayReceived = false
+    /// The peer's first SETTINGS arrived (until then its limits are nghttp2's assumptions).
+    public internal(set) var peerSettingsReceived = false
 
     var settingsCounter: FloodCounter
     var pingCounter: FloodCounter
@@ -322,6 +324,11 @@ public final class HTTP2Session {
         resume(stream)
         produceOutput()
         return n
+    }
+
+    /// The writer of `stream` found no ``sendRoom(stream:)``: report `.writable` when there is.
+    public func notifyWhenWritable(stream id: Int32) {
+        streams[id]?.blockedWriter = true
     }
 
     /// ``send(stream:_:)`` from an array.

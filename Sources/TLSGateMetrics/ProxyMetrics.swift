@@ -36,6 +36,8 @@ public final class ProxyMetrics: Sendable {
     public let factory: PrometheusMetricsFactory
     /// HTTP/2 streams, resets and GOAWAYs of intercepted clients.
     public let http2: HTTP2Metrics
+    /// Multiplexed HTTP/2 upstream connections and their streams.
+    public let upstreamHTTP2: UpstreamHTTP2Metrics
 
     /// Upper bounds of the handshake histogram buckets, in seconds.
     public static let handshakeBuckets: [Double] = [
@@ -102,6 +104,7 @@ public final class ProxyMetrics: Sendable {
         self.registry = registry
         self.factory = PrometheusMetricsFactory(registry: registry)
         self.http2 = HTTP2Metrics(registry: registry)
+        self.upstreamHTTP2 = UpstreamHTTP2Metrics(registry: registry)
         let limit = Self.maxLabelValues
 
         func counter(_ name: String, _ help: String, _ label: String) -> @Sendable (String) -> Counter {

@@ -61,6 +61,10 @@ final class ForwardExchange {
     var decision: AuditDecision = .allow
     /// The code of a failure that is no policy finding (audit `outcome: "error"`).
     var error: String?
+    /// How the request body is framed (an HTTP/2 upstream stream removes chunk framing).
+    let requestFraming: BodyFraming
+    /// Times the request was sent again after an HTTP/2 origin refused its stream.
+    var http2Retries = 0
 
     init(head: HTTPRequestHead, uri: AbsoluteURI, host: String, port: Int, framing: BodyFraming,
          headBytes: Int, startedNanos: UInt64) {
@@ -70,6 +74,7 @@ final class ForwardExchange {
         self.port = port
         self.startedNanos = startedNanos
         self.requestTracker = BodyTracker(framing)
+        self.requestFraming = framing
         self.bodyless = framing == .none || framing == .contentLength(0)
         self.bodyIsChunked = framing == .chunked
         if !bodyless, head.headers.first("content-type")?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true {

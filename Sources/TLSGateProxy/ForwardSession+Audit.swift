@@ -19,6 +19,9 @@ extension ForwardSession {
         let facts = AWSRequestFacts.auditFields(ex)
         var extra = facts.isEmpty ? ex.awsFields : ex.awsFields + facts
         if let target = intercept { extra = extra.isEmpty ? target.auditFields : target.auditFields + extra }
+        if h2Stream != nil {
+            extra = extra.filter { $0.0 != "upstream_http_version" } + [("upstream_http_version", .string("2"))]
+        }
         let record = AuditRecord(
             event: .request, mode: intercept == nil ? .forward : .intercept, client: clientText, host: ex.host, port: ex.port,
             method: ex.head.method, path: ex.loggedPath, status: status, upstream: upstreamText,

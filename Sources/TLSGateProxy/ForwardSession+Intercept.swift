@@ -40,6 +40,10 @@ extension ForwardSession {
         if adoptPooledUpstream(host: verified, port: port) {
             env.metrics.upstreamReused()
             upstreamVerifiedForIntercept()
+        } else if let shared = pooledHTTP2Connection(host: verified, port: port) {
+            // The origin speaks HTTP/2 and a verified connection is open: its requests share it.
+            env.metrics.upstreamReused()
+            upstreamVerifiedForIntercept(link: shared.link)
         } else {
             connectUpstream(host: verified, port: port)
         }
@@ -52,8 +56,8 @@ extension ForwardSession {
 
     /// The upstream for the CONNECT host is connected and verified (or came from the pool): make
     /// the leaf and start the client handshake with the ClientHello already read.
-    func upstreamVerifiedForIntercept() {
-        guard let target = intercept, let up = upstream, let interceptor = env.interceptor else { return }
+    func upstreamVerifiedForIntercept(link: UpstreamLink? = nil) {
+        guard let target = intercept, let up = link ?? upstream, let interceptor = env.interceptor else { return }
         upstreamIdle = true
         target.record.tlsVersion = up.tlsVersionText
         target.record.cipher = up.cipherText

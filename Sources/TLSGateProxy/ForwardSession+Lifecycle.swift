@@ -136,7 +136,7 @@ extension ForwardSession {
     func abort(reason: String) {
         if let ex = exchange {
             exchange = nil
-            writeAudit(ex, status: ex.responseHead?.status, reason: reason, upstream: upstream)
+            writeAudit(ex, status: ex.responseHead?.status, reason: reason, upstream: upstream ?? h2Stream?.connection.link)
         }
         close()
     }

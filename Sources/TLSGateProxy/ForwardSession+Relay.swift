@@ -11,6 +11,7 @@ extension ForwardSession {
 
     /// Moves bytes client → upstream and upstream → client until nothing more can move.
     func pumpExchange() -> Bool {
+        if let stream = h2Stream { return pumpHTTP2Exchange(stream) }
         guard let up = upstream, exchange != nil else { return false }
         var progress = false
         if up.canWrite && hasUpstreamOutput { progress = writeUpstream(up) || progress }
@@ -38,7 +39,7 @@ extension ForwardSession {
         if let ex = exchange, ex.responseComplete, !ex.requestComplete, ex.responseForwardable == 0, clientPending.isEmpty {
             // The server answered before the request body ended: no keep-alive possible.
             ex.requestComplete = true
-            writeAudit(ex, status: ex.responseHead?.status, reason: "response completed before the request body", upstream: upstream)
+            writeAudit(ex, status: ex.responseHead?.status, reason: "response completed before the request body", upstream: upstream ?? h2Stream?.connection.link)
             exchange = nil
             close()
             return false
@@ -255,7 +256,7 @@ extension ForwardSession {
         exchange = nil
         requestsServed += 1
         intercept?.requests += 1
-        writeAudit(ex, status: ex.responseHead?.status, reason: nil, upstream: upstream)
+        writeAudit(ex, status: ex.responseHead?.status, reason: nil, upstream: upstream ?? h2Stream?.connection.link)
         let framingOK: Bool = {
             if case .untilClose? = ex.responseFraming { return false }
             return true
@@ -311,10 +312,10 @@ extension ForwardSession {
         if violation == nil, ex.decision != .deny, status >= 500 { ex.error = code }
         exchange = nil
         if ex.responseStarted {
-            writeAudit(ex, status: ex.responseHead?.status, reason: message, upstream: upstream)
+            writeAudit(ex, status: ex.responseHead?.status, reason: message, upstream: upstream ?? h2Stream?.connection.link)
             close()
         } else {
-            let link = upstream   // respondError drops it; the audit line still names it
+            let link = upstream ?? h2Stream?.connection.link   // respondError drops it; the audit line still names it
             ex.bytesOut += UInt64(respondError(status: status, code: code, message: message))
             writeAudit(ex, status: status, reason: message, upstream: link)
         }

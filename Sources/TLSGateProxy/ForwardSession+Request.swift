@@ -120,12 +120,15 @@ extension ForwardSession {
             startExchange()
         } else {
             releaseUpstream()
-            if adoptPooledUpstream(host: ex.host, port: port) {
+            if startOnHTTP2Upstream() {
+                exchange?.reusedUpstream = true
+                env.metrics.upstreamReused()
+            } else if adoptPooledUpstream(host: ex.host, port: port) {
                 exchange?.reusedUpstream = true
                 env.metrics.upstreamReused()
                 startExchange()
             } else {
-                connectUpstream(host: ex.host, port: port)
+                connectOrWaitForHTTP2(host: ex.host, port: port)
             }
         }
     }

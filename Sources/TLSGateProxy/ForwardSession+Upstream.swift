@@ -95,6 +95,11 @@ extension ForwardSession {
             env.metrics.negotiated(version: up.tls.protocolVersion, cipher: up.tls.cipherName ?? "unknown")
             env.logger.debug("upstream TLS established", metadata: [
                 "host": "\(up.host)", "version": "\(up.tls.protocolVersion)", "resumed": "\(up.tls.resumedSession)"])
+            if up.tls.alpnSelected == "h2" {
+                adoptHTTP2Connection(up)
+                return
+            }
+            http2OriginChoseHTTP11(up)
             if exchange == nil, interceptHandshakePending {
                 upstreamVerifiedForIntercept()
                 pump()
@@ -178,6 +183,12 @@ extension ForwardSession {
     }
 
     func dropUpstream(sendCloseNotify: Bool) {
+        if let stream = h2Stream {
+            h2Stream = nil
+            stream.detach()
+        }
+        waitingForHTTP2 = false
+        endHTTP2Connect()
         upstreamIdle = false
         upstream?.close(sendCloseNotify: sendCloseNotify)
         upstream = nil

@@ -82,6 +82,11 @@ final class ForwardSession: DrainableSession, @unchecked Sendable {
     var exchange: ForwardExchange?
     var connector: UpstreamConnector?
     var upstream: UpstreamLink?
+    /// The exchange's stream on a shared HTTP/2 upstream connection (instead of `upstream`).
+    var h2Stream: HTTP2UpstreamStream?
+    /// Queued in the pool for a stream to an HTTP/2 origin / making a connection others wait for.
+    var waitingForHTTP2 = false
+    var http2ConnectKey: UpstreamPool.Key?
     let upIn: IOBuffer
     var upPending = OutputQueue()
     var requestsServed = 0

@@ -44,6 +44,8 @@ public struct ProxySettings: Sendable {
     public var attemptDelay: Double = HappyEyeballs.defaultAttemptDelay
     /// `intercept.http2`: intercepted clients may pick HTTP/2 by ALPN.
     public var interceptHTTP2: Bool = false
+    /// `upstream.http2: auto`: origins that pick `h2` are multiplexed (the TLS context offers it).
+    public var upstreamHTTP2: Bool = true
 
     public init(policy: EgressPolicy = .default, overrides: ResolveOverrides = ResolveOverrides(),
                 minimumTLS: TLSProtocolVersion = .tls12, connectTimeout: Double = 10, handshakeTimeout: Double = 10,

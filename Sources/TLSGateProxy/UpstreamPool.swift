@@ -70,6 +70,13 @@ final class UpstreamPool: @unchecked Sendable {
     /// Idle connections that still hold their record buffers.
     private var holdingBuffers = 0
     private var sweeper: LoopTimer?
+    /// Multiplexed HTTP/2 connections by key (see UpstreamPool+HTTP2.swift).
+    var http2: [Key: [HTTP2UpstreamConnection]] = [:]
+    /// Keys whose origin picked `h2` on this loop: new requests wait for a stream rather than dial.
+    var http2Known: Set<Key> = []
+    /// Connections being made for known-h2 keys, and the sessions waiting for a stream.
+    var http2Connecting: [Key: Int] = [:]
+    var http2Waiters: [Key: [WeakSession]] = [:]
 
     /// Where the pool reports its idle count and closes (nil: not reported).
     let metrics: ProxyMetrics?

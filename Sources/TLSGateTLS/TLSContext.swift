@@ -14,7 +14,8 @@ public final class TLSContext: @unchecked Sendable {
     let sessions = TLSSessionCache()
 
     /// A client context: minimum version, AEAD-only ciphers, peer verification always on.
-    public init(client configuration: TLSClientConfiguration) throws(TLSError) {
+    /// `http2`: ALPN offers `h2` then `http/1.1` (`upstream.http2: auto`); otherwise no ALPN.
+    public init(client configuration: TLSClientConfiguration, http2: Bool = false) throws(TLSError) {
         OpenSSLErrorStack.clear()
         guard let ctx = SSL_CTX_new(TLS_client_method()) else {
             throw TLSError(kind: .setup, message: "SSL_CTX_new failed", errors: OpenSSLErrorStack.capture())
@@ -36,6 +37,11 @@ public final class TLSContext: @unchecked Sendable {
         // Resumption: OpenSSL offers each new session to the callback, which files it by host:port.
         _ = tg_SSL_CTX_set_session_cache_mode(ctx, tg_client_session_cache_mode())
         SSL_CTX_sess_set_new_cb(ctx, tlsgateNewSessionCallback)
+        if http2 {
+            let protocols: [UInt8] = [2] + Array("h2".utf8) + [8] + Array("http/1.1".utf8)
+            // Returns 0 on success (unlike most of OpenSSL).
+            guard SSL_CTX_set_alpn_protos(ctx, protocols, UInt32(protocols.count)) == 0 else { throw fail("cannot set ALPN protocols") }
+        }
         switch configuration.trustStore {
         case .system:
             guard SSL_CTX_set_default_verify_paths(ctx) == 1 else { throw fail("cannot load the system trust store") }

@@ -70,6 +70,7 @@ enum ConfigMapping {
         settings.parent = try parentRoute(config)
         settings.noProxy = config.upstream.noProxy
         settings.interceptHTTP2 = config.intercept.http2
+        settings.upstreamHTTP2 = config.upstream.http2 == .auto
         return settings
     }
 

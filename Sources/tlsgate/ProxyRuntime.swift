@@ -40,7 +40,8 @@ final class ProxyRuntime: @unchecked Sendable {
 
     /// Everything a configuration turns into, built before it is used so a bad file changes nothing.
     func environment(for config: TLSGateConfig) throws -> ProxyEnvironment {
-        let tls = try TLSContext(client: ConfigMapping.tlsConfiguration(config, configPath: configPath))
+        let tls = try TLSContext(client: ConfigMapping.tlsConfiguration(config, configPath: configPath),
+                                 http2: config.upstream.http2 == .auto)
         let auth = try config.proxyAuth.map { try ProxyAuthenticator(usersFile: $0.usersFile, realm: $0.realm) }
         let intercept = try ConfigMapping.interceptSetup(config, configPath: configPath, previous: self.intercept)
         let environment = ProxyEnvironment(settings: try ConfigMapping.proxySettings(config), tls: tls, audit: audit, logger: logger,

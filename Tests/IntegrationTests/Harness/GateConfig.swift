@@ -43,6 +43,8 @@ struct GateConfig {
     var proxyCredentialsFile: String? = nil
     var proxyCredentialsEnv: String? = nil
     var connectTimeout: String = "5s"
+    /// `upstream.http2` (auto | off); nil leaves the key out (auto).
+    var upstreamHTTP2: String? = nil
     /// Extra YAML appended verbatim.
     var extra: String = ""
     /// Extra `audit:` keys (after `path`), e.g. `["signing_key: /k.pem", "instance: gw-1"]`.
@@ -68,6 +70,7 @@ struct GateConfig {
         if let noProxy { y += "  no_proxy: [\(noProxy.map(Self.quote).joined(separator: ", "))]\n" }
         if let proxyCredentialsFile { y += "  proxy_credentials_file: \(Self.quote(proxyCredentialsFile))\n" }
         if let proxyCredentialsEnv { y += "  proxy_credentials_env: \(Self.quote(proxyCredentialsEnv))\n" }
+        if let upstreamHTTP2 { y += "  http2: \(upstreamHTTP2)\n" }
         if resolve.isEmpty && resolveLists.isEmpty {
             y += "  resolve: {}\n"
         } else {
