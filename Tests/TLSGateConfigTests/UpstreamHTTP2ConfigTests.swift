@@ -38,7 +38,7 @@ import Testing
             _ = try parse("upstream:\n  htp2: off\n")
             Issue.record("accepted")
         } catch let error as ConfigError {
-            #expect(error.message.contains("resolve, connect_timeout, handshake_timeout, http2"), "\(error.message)")
+            #expect(error.message.contains("no_proxy, proxy_credentials_file, proxy_credentials_env, http2") && error.message.contains("did you mean 'http2'"), "\(error.message)")
         }
     }
 }
